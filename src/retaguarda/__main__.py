@@ -1,0 +1,5 @@
+"""`python -m retaguarda` runs the CLI."""
+
+from retaguarda.cli.main import main
+
+main()

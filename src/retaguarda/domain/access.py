@@ -1,0 +1,89 @@
+"""Who may see and do what.
+
+Invariants:
+- Admins and integrations act on every area; specialists and supervisors only
+  on items of their own areas, and anything outside is reported as not found
+  by the adapters (so scoping does not leak which items exist).
+- Specialists work their own items; reassigning, cancelling, closing and
+  requeueing are supervisor actions.
+- Only admins and integrations may date an event in the past (imports of history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retaguarda.domain.catalog import Role
+from retaguarda.domain.errors import Forbidden
+from retaguarda.domain.item.model import Action, WorkItem
+
+_SPECIALIST_OWN = frozenset(
+    {
+        Action.UNASSIGN,
+        Action.START,
+        Action.PEND_CUSTOMER,
+        Action.PEND_AREA,
+        Action.RESUME,
+        Action.RESOLVE,
+        Action.ESCALATE,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    name: str
+    role: Role
+    agent: str | None = None
+    areas: tuple[str, ...] = ()
+
+    @property
+    def is_unscoped(self) -> bool:
+        return self.role in (Role.ADMIN, Role.INTEGRATION)
+
+    @property
+    def may_backdate(self) -> bool:
+        return self.role in (Role.ADMIN, Role.INTEGRATION)
+
+
+def visible_areas(principal: Principal) -> tuple[str, ...] | None:
+    """The areas the caller may see, or None for all."""
+    return None if principal.is_unscoped else principal.areas
+
+
+def can_see(principal: Principal, area: str) -> bool:
+    return principal.is_unscoped or area in principal.areas
+
+
+def require_area(principal: Principal, area: str, *, field: str = "area") -> None:
+    """Raise Forbidden unless the caller may work in `area`."""
+    if not can_see(principal, area):
+        raise Forbidden(f"user {principal.name!r} may not act on area {area!r}", field=field)
+
+
+def require_action(
+    principal: Principal, item: WorkItem, action: Action, *, assignee: str | None
+) -> None:
+    """Raise Forbidden unless the caller's role allows `action` on `item`."""
+    require_area(principal, item.area)
+    if principal.role is not Role.SPECIALIST:
+        return
+    own = principal.agent
+    if action is Action.ASSIGN:
+        if assignee != own:
+            raise Forbidden("a specialist may assign an item only to themselves", field="assignee")
+        if item.assignee not in (None, own):
+            raise Forbidden("the item is assigned to someone else; ask a supervisor", field="action")
+        return
+    if action not in _SPECIALIST_OWN:
+        raise Forbidden(f"action {action.value!r} needs a supervisor", field="action")
+    if item.assignee != own:
+        raise Forbidden("a specialist may act only on items assigned to them", field="action")
+
+
+def require_any_role(principal: Principal, roles: Iterable[Role], *, what: str) -> None:
+    if principal.role not in set(roles):
+        raise Forbidden(f"{what} needs role {' or '.join(r.value for r in roles)}")

@@ -1,0 +1,193 @@
+"""The status state machine.
+
+Invariants:
+- `ACTIONS` is the one declaration of what each action may start from and
+  where it leads; `TRANSITIONS` and `allowed_actions` are derived from it.
+- `transition` is the only way to change an item: it validates, returns the
+  new state and the event that records the change, or raises. It never
+  mutates its input and never reads the clock (`command.at` is the instant).
+- Events of one item are chronological: a command dated before the item's
+  last event is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from retaguarda.domain.errors import IllegalTransition, InvalidInput
+from retaguarda.domain.item.events import EVENT_TYPE, Event
+from retaguarda.domain.item.model import Action, Status, WorkItem
+from retaguarda.domain.item.replay import evolve
+
+S = Status
+_OPEN = frozenset(
+    {S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.PENDING_AREA}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRule:
+    sources: frozenset[Status]
+    target: Status
+
+
+ACTIONS: Mapping[Action, ActionRule] = {
+    Action.QUEUE: ActionRule(frozenset({S.NEW}), S.QUEUED),
+    Action.ASSIGN: ActionRule(frozenset({S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS}), S.ASSIGNED),
+    Action.UNASSIGN: ActionRule(frozenset({S.ASSIGNED, S.IN_PROGRESS}), S.QUEUED),
+    Action.START: ActionRule(frozenset({S.ASSIGNED}), S.IN_PROGRESS),
+    Action.PEND_CUSTOMER: ActionRule(frozenset({S.IN_PROGRESS}), S.PENDING_CUSTOMER),
+    Action.PEND_AREA: ActionRule(frozenset({S.IN_PROGRESS}), S.PENDING_AREA),
+    Action.RESUME: ActionRule(frozenset({S.PENDING_CUSTOMER, S.PENDING_AREA}), S.IN_PROGRESS),
+    Action.RESOLVE: ActionRule(frozenset({S.IN_PROGRESS}), S.RESOLVED),
+    Action.REOPEN: ActionRule(frozenset({S.RESOLVED}), S.QUEUED),
+    # A resolved item can still be escalated: the customer took it to the ombudsman.
+    Action.ESCALATE: ActionRule(_OPEN | {S.RESOLVED}, S.QUEUED),
+    Action.CANCEL: ActionRule(_OPEN, S.CANCELLED),
+    Action.CLOSE: ActionRule(frozenset({S.RESOLVED}), S.CLOSED),
+}
+
+TRANSITIONS: Mapping[Status, frozenset[Status]] = {
+    status: frozenset(rule.target for rule in ACTIONS.values() if status in rule.sources)
+    for status in Status
+}
+
+# Which optional command fields each action reads; any other is refused so an
+# integrator's mistake (say, `assignee` sent with `start`) is reported, not ignored.
+_FIELDS: Mapping[Action, frozenset[str]] = {
+    Action.QUEUE: frozenset({"area"}),
+    Action.ASSIGN: frozenset({"assignee"}),
+    Action.PEND_AREA: frozenset({"area"}),
+    Action.ESCALATE: frozenset({"area", "to_tier"}),
+}
+
+
+def allowed_actions(status: Status) -> frozenset[Action]:
+    """The actions an item in `status` accepts."""
+    return frozenset(action for action, rule in ACTIONS.items() if status in rule.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionCommand:
+    """A request to act on an item. `reason` is the motive, kept on the event;
+    on `resolve` it also becomes the item's root-cause reason."""
+
+    action: Action
+    at: datetime
+    actor: str
+    note: str | None = None
+    reason: str | None = None
+    area: str | None = None
+    to_tier: str | None = None
+    assignee: str | None = None
+
+
+def transition(
+    item: WorkItem, command: TransitionCommand, *, ladder: Sequence[str]
+) -> tuple[WorkItem, Event]:
+    """Apply `command` to `item`.
+
+    Args:
+        item: the current state.
+        command: what to do, when and by whom.
+        ladder: the configured tiers, lowest first (used by `escalate`).
+
+    Returns:
+        The new state and the event that records the change.
+
+    Raises:
+        IllegalTransition: the current status does not allow the action.
+        InvalidInput: a field is missing, not used by the action, or inconsistent.
+    """
+    rule = ACTIONS[command.action]
+    if item.status not in rule.sources:
+        raise IllegalTransition(
+            command.action.value, item.status.value, (a.value for a in allowed_actions(item.status))
+        )
+    _check_fields(command)
+    if command.at < item.updated_at:
+        raise InvalidInput(
+            "at",
+            f"{command.at.isoformat()} is before the item's last event "
+            f"({item.updated_at.isoformat()}); events of an item are chronological",
+        )
+    changes = _changes(item, command, ladder)
+    data: dict[str, Any] = {
+        "action": command.action.value,
+        "from": item.status.value,
+        "to": rule.target.value,
+        "changes": changes,
+    }
+    if command.note is not None:
+        data["note"] = command.note
+    if command.reason is not None:
+        data["reason"] = command.reason
+    event = Event(
+        type=EVENT_TYPE[command.action],
+        at=command.at,
+        actor=command.actor,
+        data=data,
+        item_id=item.id,
+    )
+    return evolve(item, event), event
+
+
+def _check_fields(command: TransitionCommand) -> None:
+    used = _FIELDS.get(command.action, frozenset())
+    for name in ("area", "to_tier", "assignee"):
+        if getattr(command, name) is not None and name not in used:
+            raise InvalidInput(name, f"is not used by action {command.action.value!r}")
+
+
+def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) -> dict[str, Any]:
+    """The fields the action changes, with their new values (only real changes)."""
+    action = command.action
+    wanted: dict[str, Any] = {}
+    if action is Action.ASSIGN:
+        if not command.assignee:
+            raise InvalidInput("assignee", "is required to assign an item")
+        wanted["assignee"] = command.assignee
+    elif action in (Action.UNASSIGN, Action.REOPEN):
+        wanted["assignee"] = None
+    elif action is Action.QUEUE and command.area is not None:
+        wanted["area"] = command.area
+    elif action is Action.PEND_AREA:
+        if not command.area:
+            raise InvalidInput("area", "is required: the area the item waits on")
+        if command.area == item.area:
+            raise InvalidInput("area", f"{command.area!r} is the item's own area")
+        wanted["pending_area"] = command.area
+    elif action is Action.RESUME:
+        wanted["pending_area"] = None
+    elif action is Action.RESOLVE and command.reason is not None:
+        wanted["reason"] = command.reason
+    elif action is Action.ESCALATE:
+        wanted.update(_escalation(item, command, ladder))
+    return {key: value for key, value in wanted.items() if getattr(item, key) != value}
+
+
+def _escalation(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) -> dict[str, Any]:
+    if not command.reason:
+        raise InvalidInput("reason", "is required to escalate: say why")
+    if item.tier not in ladder:
+        raise InvalidInput("tier", f"the item's tier {item.tier!r} is not on the tier ladder")
+    rank = ladder.index(item.tier)
+    if command.to_tier is None:
+        if rank + 1 >= len(ladder):
+            raise InvalidInput("to_tier", f"{item.tier!r} is already the top tier")
+        target = ladder[rank + 1]
+    elif command.to_tier not in ladder:
+        raise InvalidInput("to_tier", f"unknown tier {command.to_tier!r}")
+    elif ladder.index(command.to_tier) <= rank:
+        raise InvalidInput(
+            "to_tier", f"{command.to_tier!r} is not above the item's tier {item.tier!r}"
+        )
+    else:
+        target = command.to_tier
+    changes: dict[str, Any] = {"tier": target, "assignee": None, "pending_area": None}
+    if command.area is not None:
+        changes["area"] = command.area
+    return changes

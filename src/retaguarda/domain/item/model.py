@@ -1,0 +1,116 @@
+"""Work items and their vocabulary.
+
+Invariants:
+- A `WorkItem` is immutable; every change produces a new value and an `Event`
+  (see `lifecycle.py`), so the event log can always rebuild it (`replay.py`).
+- `journey` always ends with the current `tier`.
+- `(channel, external_ref)` identifies an item from outside: intake is idempotent on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NEW = "new"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    PENDING_CUSTOMER = "pending_customer"
+    PENDING_AREA = "pending_area"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Action(StrEnum):
+    QUEUE = "queue"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    START = "start"
+    PEND_CUSTOMER = "pend_customer"
+    PEND_AREA = "pend_area"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    ESCALATE = "escalate"
+    CANCEL = "cancel"
+    CLOSE = "close"
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    CHAT = "chat"
+    EMAIL = "email"
+    WEB = "web"
+    APP = "app"
+    STORE = "store"
+    REPRESENTATIVE = "representative"
+    SOCIAL = "social"
+    REGULATOR = "regulator"
+    OMBUDSMAN = "ombudsman"
+
+
+PRIORITY_MIN = 1  # 1 is the most urgent class
+PRIORITY_MAX = 4
+PRIORITY_DEFAULT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """The requester, identified by the id the source system gives them."""
+
+    external_id: str
+    name: str | None = None
+    email: str | None = None
+    language: str | None = None
+    segment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDraft:
+    """An item as received, before it has an id: what intake validates and stores."""
+
+    external_ref: str
+    channel: Channel
+    case_type: str
+    area: str
+    tier: str
+    created_at: datetime
+    subject: str | None = None
+    description: str | None = None
+    customer: Customer | None = None
+    amount: Decimal | None = None
+    priority: int = PRIORITY_DEFAULT
+    reason: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """The current state of one item: exactly what folding its events yields."""
+
+    id: int
+    external_ref: str
+    channel: Channel
+    case_type: str
+    status: Status
+    area: str
+    tier: str
+    journey: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    assignee: str | None = None
+    pending_area: str | None = None
+    subject: str | None = None
+    description: str | None = None
+    customer: Customer | None = None
+    amount: Decimal | None = None
+    priority: int = PRIORITY_DEFAULT
+    reason: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,170 @@
+"""Intake: idempotent creation of items by (channel, external_ref), single or bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Connection
+
+from retaguarda.domain import access
+from retaguarda.domain.catalog import Catalog
+from retaguarda.domain.errors import DomainError, Forbidden, InvalidInput
+from retaguarda.domain.item.events import created_event
+from retaguarda.domain.item.model import (
+    PRIORITY_DEFAULT,
+    PRIORITY_MAX,
+    PRIORITY_MIN,
+    Channel,
+    Customer,
+    ItemDraft,
+)
+from retaguarda.domain.types import require_aware
+from retaguarda.storage.repos import catalog as catalog_repo
+from retaguarda.storage.repos import item as item_repo
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class CustomerInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Annotated[Text, StringConstraints(max_length=200)]
+    name: Annotated[str, StringConstraints(max_length=300)] | None = None
+    email: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    language: Annotated[str, StringConstraints(max_length=16)] | None = None
+    segment: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class ItemInput(BaseModel):
+    """An item as an integrator sends it (REST body, CSV row or JSON line)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_ref: Annotated[Text, StringConstraints(max_length=200)]
+    channel: Channel
+    case_type: Text
+    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
+    description: str | None = None
+    customer: CustomerInput | None = None
+    amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] | None = None
+    priority: Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)] = PRIORITY_DEFAULT
+    area: Text | None = None
+    tier: Text | None = None
+    reason: Annotated[str, StringConstraints(max_length=100)] | None = None
+    tags: list[Annotated[Text, StringConstraints(max_length=64)]] = Field(default_factory=list)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """What happened to one input: `created`, `existing` or `error`."""
+
+    index: int
+    status: Literal["created", "existing", "error"]
+    item_id: int | None = None
+    error: DomainError | None = None
+
+
+def to_draft(
+    data: ItemInput, catalog: Catalog, *, principal: access.Principal, now: datetime
+) -> ItemDraft:
+    """Check one input against the catalog and the caller's rights; build its draft."""
+    case_types = {ct.key: ct for ct in catalog.case_types}
+    case_type = case_types.get(data.case_type)
+    if case_type is None:
+        raise InvalidInput("case_type", f"unknown case type {data.case_type!r}")
+    area = data.area or case_type.area
+    if area not in {a.key for a in catalog.areas}:
+        raise InvalidInput("area", f"unknown area {area!r}")
+    tier = data.tier or case_type.tier
+    if tier not in catalog.tiers:
+        raise InvalidInput("tier", f"unknown tier {tier!r}")
+    access.require_area(principal, area)
+    created_at = now
+    if data.created_at is not None:
+        if not principal.may_backdate:
+            raise Forbidden(
+                "only admin and integration users may set created_at", field="created_at"
+            )
+        created_at = require_aware(data.created_at, field="created_at")
+        if created_at > now:
+            raise InvalidInput("created_at", "is in the future")
+    customer = None
+    if data.customer is not None:
+        customer = Customer(**data.customer.model_dump())
+    return ItemDraft(
+        external_ref=data.external_ref,
+        channel=data.channel,
+        case_type=case_type.key,
+        area=area,
+        tier=tier,
+        created_at=created_at,
+        subject=data.subject,
+        description=data.description,
+        customer=customer,
+        amount=data.amount,
+        priority=data.priority,
+        reason=data.reason,
+        tags=tuple(data.tags),
+    )
+
+
+def intake(
+    conn: Connection,
+    inputs: Sequence[ItemInput | DomainError],
+    *,
+    principal: access.Principal,
+    now: datetime,
+) -> list[IntakeResult]:
+    """Create the items not yet known; report each input in order.
+
+    Inputs that already failed to parse may be passed as their error so that
+    the results keep the caller's numbering. One bad input never stops the
+    others; an input repeating an earlier one in the same batch is `existing`.
+    """
+    catalog = catalog_repo.load(conn)
+    results: list[IntakeResult | None] = [None] * len(inputs)
+    drafts: dict[tuple[str, str], ItemDraft] = {}
+    wanted: list[tuple[int, tuple[str, str]]] = []
+    for index, data in enumerate(inputs):
+        if isinstance(data, DomainError):
+            results[index] = IntakeResult(index, "error", error=data)
+            continue
+        try:
+            draft = to_draft(data, catalog, principal=principal, now=now)
+        except DomainError as error:
+            results[index] = IntakeResult(index, "error", error=error)
+            continue
+        key = (draft.channel.value, draft.external_ref)
+        drafts.setdefault(key, draft)
+        wanted.append((index, key))
+
+    # A stable order for rows and customers keeps two concurrent bulk intakes
+    # from locking the same keys in opposite orders (a deadlock on PostgreSQL).
+    ordered = [drafts[key] for key in sorted(drafts)]
+    customer_ids = item_repo.upsert_customers(
+        conn, sorted((d.customer for d in ordered if d.customer), key=lambda c: c.external_id)
+    )
+    created = item_repo.insert_new_items(conn, ordered, customer_ids)
+    item_repo.append_events(
+        conn,
+        [
+            replace(created_event(drafts[key], actor=principal.name), item_id=id_)
+            for key, id_ in created.items()
+        ],
+        recorded_at=now,
+    )
+    existing = item_repo.ids_by_ref(conn, [key for key in drafts if key not in created])
+    first_seen: set[tuple[str, str]] = set()
+    for index, key in wanted:
+        if key in created and key not in first_seen:
+            results[index] = IntakeResult(index, "created", created[key])
+        else:
+            results[index] = IntakeResult(index, "existing", created.get(key) or existing[key])
+        first_seen.add(key)
+    return [r for r in results if r is not None]

@@ -1,0 +1,141 @@
+"""Reading items and acting on them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from retaguarda.domain import access
+from retaguarda.domain.catalog import Catalog
+from retaguarda.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from retaguarda.domain.item.events import Event
+from retaguarda.domain.item.lifecycle import TransitionCommand, transition
+from retaguarda.domain.item.model import Action, WorkItem
+from retaguarda.domain.types import require_aware
+from retaguarda.storage.repos import catalog as catalog_repo
+from retaguarda.storage.repos import item as item_repo
+from retaguarda.storage.repos.item import ItemFilter
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: list[WorkItem]
+    next_cursor: str | None
+
+
+def get(conn: Connection, item_id: int, *, principal: access.Principal) -> WorkItem:
+    """Return one item the caller may see (others are reported as not found)."""
+    item = item_repo.get(conn, item_id)
+    if item is None or not access.can_see(principal, item.area):
+        raise NotFound(f"item {item_id} not found", field="id")
+    return item
+
+
+def events(conn: Connection, item_id: int, *, principal: access.Principal) -> list[Event]:
+    """Return the item's event log, oldest first."""
+    get(conn, item_id, principal=principal)
+    return item_repo.history(conn, item_id)
+
+
+def list_items(
+    conn: Connection,
+    flt: ItemFilter,
+    *,
+    principal: access.Principal,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+) -> ItemPage:
+    """Return one page of the items the caller may see, with the cursor to the next."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = item_repo.page(
+        conn,
+        flt,
+        areas=access.visible_areas(principal),
+        after=after,
+        limit=limit + 1,
+        descending=descending,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ItemPage(rows, encode_cursor(rows[-1].id) if more else None)
+
+
+def encode_cursor(item_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{item_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor", "is not a cursor returned by this API") from None
+
+
+def act(
+    conn: Connection,
+    item_id: int,
+    *,
+    action: Action,
+    principal: access.Principal,
+    now: datetime,
+    at: datetime | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    area: str | None = None,
+    to_tier: str | None = None,
+    assignee: str | None = None,
+) -> WorkItem:
+    """Apply one action to an item and append its event, in the caller's transaction."""
+    item = get(conn, item_id, principal=principal)
+    access.require_action(principal, item, action, assignee=assignee)
+    when = _instant(at, principal=principal, now=now)
+    catalog = catalog_repo.load(conn)
+    _check_refs(catalog, area=area, to_tier=to_tier, assignee=assignee)
+    if area is not None and action is not Action.PEND_AREA:
+        access.require_area(principal, area)
+    command = TransitionCommand(
+        action=action,
+        at=when,
+        actor=principal.name,
+        note=note,
+        reason=reason,
+        area=area,
+        to_tier=to_tier,
+        assignee=assignee,
+    )
+    new, event = transition(item, command, ladder=catalog.tiers)
+    if not item_repo.save_state(conn, new, expected_version=item.version):
+        raise Conflict(f"item {item_id} was changed by someone else; read it again and retry")
+    item_repo.append_events(conn, [event], recorded_at=now)
+    return new
+
+
+def _instant(at: datetime | None, *, principal: access.Principal, now: datetime) -> datetime:
+    if at is None:
+        return now
+    if not principal.may_backdate:
+        raise Forbidden("only admin and integration users may set 'at'", field="at")
+    when = require_aware(at, field="at")
+    if when > now:
+        raise InvalidInput("at", "is in the future")
+    return when
+
+
+def _check_refs(
+    catalog: Catalog, *, area: str | None, to_tier: str | None, assignee: str | None
+) -> None:
+    if area is not None and area not in {a.key for a in catalog.areas}:
+        raise InvalidInput("area", f"unknown area {area!r}")
+    if to_tier is not None and to_tier not in catalog.tiers:
+        raise InvalidInput("to_tier", f"unknown tier {to_tier!r}")
+    if assignee is not None and assignee not in {a.key for a in catalog.agents}:
+        raise InvalidInput("assignee", f"unknown agent {assignee!r}")

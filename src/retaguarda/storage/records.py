@@ -1,0 +1,153 @@
+"""Tables. Records are mapped explicitly to the domain's plain dataclasses in
+`repos/`; nothing outside storage sees them.
+
+Status, channel, role and other codes are stored as strings, not database
+enums, so adding a value never needs a type migration on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, SmallInteger, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from retaguarda.storage.types import BigId, Json, Money, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AreaRecord(Base):
+    __tablename__ = "areas"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class TierRecord(Base):
+    __tablename__ = "tiers"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Position on the ladder, lowest first; rewritten whenever the ladder is applied.
+    rank: Mapped[int] = mapped_column(Integer)
+
+
+class SkillRecord(Base):
+    __tablename__ = "skills"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class CaseTypeRecord(Base):
+    __tablename__ = "case_types"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(ForeignKey("areas.key"))
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    skills: Mapped[list[str]] = mapped_column(Json)
+    expected_handling_minutes: Mapped[int | None] = mapped_column(Integer)
+
+
+class AgentRecord(Base):
+    __tablename__ = "agents"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    areas: Mapped[list[str]] = mapped_column(Json)
+    tiers: Mapped[list[str]] = mapped_column(Json)
+    skills: Mapped[dict[str, int]] = mapped_column(Json)
+    capacity: Mapped[int] = mapped_column(Integer)
+
+
+class UserRecord(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    agent: Mapped[str | None] = mapped_column(ForeignKey("agents.key"))
+    areas: Mapped[list[str]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TokenRecord(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # SHA-256 of the secret: tokens are 256-bit random, so a fast hash is enough.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CustomerRecord(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    language: Mapped[str | None] = mapped_column(String(16))
+    segment: Mapped[str | None] = mapped_column(String(64))
+
+
+class ItemRecord(Base):
+    """Current state of each item, kept in step with its events in one transaction."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    external_ref: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    case_type: Mapped[str] = mapped_column(ForeignKey("case_types.key"))
+    status: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(ForeignKey("areas.key"))
+    tier: Mapped[str] = mapped_column(ForeignKey("tiers.key"))
+    journey: Mapped[list[str]] = mapped_column(Json)
+    assignee: Mapped[str | None] = mapped_column(ForeignKey("agents.key"))
+    pending_area: Mapped[str | None] = mapped_column(ForeignKey("areas.key"))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    reason: Mapped[str | None] = mapped_column(String(100))
+    tags: Mapped[list[str]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Optimistic lock: a transition updates only the version it read.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("uq_items_channel_external_ref", "channel", "external_ref", unique=True),
+        Index("ix_items_status_area", "status", "area"),
+        Index("ix_items_created_at", "created_at"),
+        Index("ix_items_customer_id", "customer_id"),
+        Index("ix_items_assignee", "assignee"),
+    )
+
+
+class EventRecord(Base):
+    """The append-only log: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "item_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    schema_version: Mapped[int] = mapped_column(SmallInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_item_events_item_id_id", "item_id", "id"),
+        Index("ix_item_events_at", "at"),
+    )

@@ -1,0 +1,280 @@
+"""Items, customers and the event log: statements and record <-> domain mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, func, select, tuple_, update
+
+from retaguarda.domain.item.events import Event
+from retaguarda.domain.item.model import Channel, Customer, ItemDraft, Status, WorkItem
+from retaguarda.storage.dialect import insert
+from retaguarda.storage.records import CustomerRecord, EventRecord, ItemRecord
+
+items = ItemRecord.__table__
+events = EventRecord.__table__
+customers = CustomerRecord.__table__
+
+# Keep each multi-row statement well under SQLite's 32,766 bound-parameter cap.
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    status: Sequence[str] = ()
+    area: Sequence[str] = ()
+    tier: Sequence[str] = ()
+    case_type: Sequence[str] = ()
+    channel: Sequence[str] = ()
+    assignee: str | None = None
+    customer: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> dict[str, int]:
+    """Create or refresh customers; return their ids by external id.
+
+    Known details are never erased by a later item that omits them.
+    """
+    latest = {c.external_id: c for c in batch}
+    if not latest:
+        return {}
+    stmt = insert(conn, customers)
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[customers.c.external_id],
+        set_={
+            col: func.coalesce(excluded[col], customers.c[col])
+            for col in ("name", "email", "language", "segment")
+        },
+    ).returning(customers.c.id, customers.c.external_id)
+    rows = conn.execute(
+        stmt,
+        [
+            {
+                "external_id": c.external_id,
+                "name": c.name,
+                "email": c.email,
+                "language": c.language,
+                "segment": c.segment,
+            }
+            for c in latest.values()
+        ],
+    )
+    return {external_id: id_ for id_, external_id in rows}
+
+
+def insert_new_items(
+    conn: Connection, drafts: Sequence[ItemDraft], customer_ids: dict[str, int]
+) -> dict[tuple[str, str], int]:
+    """Insert the drafts not yet stored; return ids of those inserted by (channel, ref).
+
+    Drafts whose (channel, external_ref) exists already are skipped by the
+    database itself (ON CONFLICT DO NOTHING), which is what keeps racing
+    intakes of the same item down to one row.
+    """
+    if not drafts:
+        return {}
+    stmt = (
+        insert(conn, items)
+        .on_conflict_do_nothing(index_elements=[items.c.channel, items.c.external_ref])
+        .returning(items.c.id, items.c.channel, items.c.external_ref)
+    )
+    rows = conn.execute(stmt, [_draft_row(d, customer_ids) for d in drafts])
+    return {(channel, ref): id_ for id_, channel, ref in rows}
+
+
+def _draft_row(draft: ItemDraft, customer_ids: dict[str, int]) -> dict[str, Any]:
+    return {
+        "external_ref": draft.external_ref,
+        "channel": draft.channel.value,
+        "case_type": draft.case_type,
+        "status": Status.NEW.value,
+        "area": draft.area,
+        "tier": draft.tier,
+        "journey": [draft.tier],
+        "assignee": None,
+        "pending_area": None,
+        "subject": draft.subject,
+        "description": draft.description,
+        "customer_id": customer_ids[draft.customer.external_id] if draft.customer else None,
+        "amount": draft.amount,
+        "priority": draft.priority,
+        "reason": draft.reason,
+        "tags": list(draft.tags),
+        "created_at": draft.created_at,
+        "updated_at": draft.created_at,
+        "version": 1,
+    }
+
+
+def ids_by_ref(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of stored items by (channel, external_ref)."""
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = conn.execute(
+            select(items.c.id, items.c.channel, items.c.external_ref).where(
+                tuple_(items.c.channel, items.c.external_ref).in_(chunk)
+            )
+        )
+        found.update({(channel, ref): id_ for id_, channel, ref in rows})
+    return found
+
+
+def append_events(conn: Connection, batch: Sequence[Event], *, recorded_at: datetime) -> None:
+    """Append events (each must carry its item_id)."""
+    if not batch:
+        return
+    conn.execute(
+        events.insert(),
+        [
+            {
+                "item_id": e.item_id,
+                "type": e.type,
+                "at": e.at,
+                "actor": e.actor,
+                "data": dict(e.data),
+                "schema_version": e.schema_version,
+                "recorded_at": recorded_at,
+            }
+            for e in batch
+        ],
+    )
+
+
+def save_state(conn: Connection, item: WorkItem, *, expected_version: int) -> bool:
+    """Write the item's new state if nobody changed it since `expected_version`."""
+    result = conn.execute(
+        update(items)
+        .where(items.c.id == item.id, items.c.version == expected_version)
+        .values(
+            status=item.status.value,
+            area=item.area,
+            tier=item.tier,
+            journey=list(item.journey),
+            assignee=item.assignee,
+            pending_area=item.pending_area,
+            reason=item.reason,
+            updated_at=item.updated_at,
+            version=item.version,
+        )
+    )
+    return result.rowcount == 1
+
+
+def _item_select() -> Select[Any]:
+    return select(
+        items,
+        customers.c.external_id.label("customer_external_id"),
+        customers.c.name.label("customer_name"),
+        customers.c.email.label("customer_email"),
+        customers.c.language.label("customer_language"),
+        customers.c.segment.label("customer_segment"),
+    ).select_from(items.outerjoin(customers, items.c.customer_id == customers.c.id))
+
+
+def get(conn: Connection, item_id: int) -> WorkItem | None:
+    row = conn.execute(_item_select().where(items.c.id == item_id)).one_or_none()
+    return None if row is None else _to_item(row)
+
+
+def get_many(conn: Connection, ids: Sequence[int]) -> dict[int, WorkItem]:
+    found: dict[int, WorkItem] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = conn.execute(_item_select().where(items.c.id.in_(ids[start : start + _IN_CHUNK])))
+        found.update({row.id: _to_item(row) for row in rows})
+    return found
+
+
+def page(
+    conn: Connection,
+    flt: ItemFilter,
+    *,
+    areas: Sequence[str] | None,
+    after: int | None,
+    limit: int,
+    descending: bool = False,
+) -> list[WorkItem]:
+    """One page of items matching `flt`, ordered by id, starting after id `after`."""
+    stmt = _item_select()
+    for column, values in (
+        (items.c.status, flt.status),
+        (items.c.area, flt.area),
+        (items.c.tier, flt.tier),
+        (items.c.case_type, flt.case_type),
+        (items.c.channel, flt.channel),
+    ):
+        if values:
+            stmt = stmt.where(column.in_(values))
+    if areas is not None:
+        stmt = stmt.where(items.c.area.in_(areas))
+    if flt.assignee is not None:
+        stmt = stmt.where(items.c.assignee == flt.assignee)
+    if flt.customer is not None:
+        stmt = stmt.where(customers.c.external_id == flt.customer)
+    if flt.created_from is not None:
+        stmt = stmt.where(items.c.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        stmt = stmt.where(items.c.created_at < flt.created_to)
+    if after is not None:
+        stmt = stmt.where(items.c.id < after if descending else items.c.id > after)
+    order = items.c.id.desc() if descending else items.c.id.asc()
+    return [_to_item(row) for row in conn.execute(stmt.order_by(order).limit(limit))]
+
+
+def history(conn: Connection, item_id: int) -> list[Event]:
+    """The item's events in the order they happened (ties broken by append order)."""
+    rows = conn.execute(
+        select(events).where(events.c.item_id == item_id).order_by(events.c.at, events.c.id)
+    )
+    return [
+        Event(
+            id=r.id,
+            item_id=r.item_id,
+            type=r.type,
+            at=r.at,
+            actor=r.actor,
+            data=r.data,
+            schema_version=r.schema_version,
+        )
+        for r in rows
+    ]
+
+
+def _to_item(row: Row[Any]) -> WorkItem:
+    customer = None
+    if row.customer_external_id is not None:
+        customer = Customer(
+            external_id=row.customer_external_id,
+            name=row.customer_name,
+            email=row.customer_email,
+            language=row.customer_language,
+            segment=row.customer_segment,
+        )
+    return WorkItem(
+        id=row.id,
+        external_ref=row.external_ref,
+        channel=Channel(row.channel),
+        case_type=row.case_type,
+        status=Status(row.status),
+        area=row.area,
+        tier=row.tier,
+        journey=tuple(row.journey),
+        assignee=row.assignee,
+        pending_area=row.pending_area,
+        subject=row.subject,
+        description=row.description,
+        customer=customer,
+        amount=row.amount,
+        priority=row.priority,
+        reason=row.reason,
+        tags=tuple(row.tags),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
