@@ -76,7 +76,9 @@ def require_action(
         if assignee != own:
             raise Forbidden("a specialist may assign an item only to themselves", field="assignee")
         if item.assignee not in (None, own):
-            raise Forbidden("the item is assigned to someone else; ask a supervisor", field="action")
+            raise Forbidden(
+                "the item is assigned to someone else; ask a supervisor", field="action"
+            )
         return
     if action not in _SPECIALIST_OWN:
         raise Forbidden(f"action {action.value!r} needs a supervisor", field="action")

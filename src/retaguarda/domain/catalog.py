@@ -182,13 +182,17 @@ def merge(current: Catalog, incoming: Catalog) -> tuple[Catalog, list[Change]]:
     return merged, changes
 
 
-def _keys(path: str, keys: Iterable[str], *, suffix: str = "", pattern: bool = True) -> list[Problem]:
+def _keys(
+    path: str, keys: Iterable[str], *, suffix: str = "", pattern: bool = True
+) -> list[Problem]:
     seen: set[str] = set()
     problems = []
     for i, key in enumerate(keys):
         if pattern and not KEY_PATTERN.match(key):
             problems.append(
-                Problem(f"{path}[{i}]{suffix}", f"{key!r} is not a key (lowercase letters, digits, _)")
+                Problem(
+                    f"{path}[{i}]{suffix}", f"{key!r} is not a key (lowercase letters, digits, _)"
+                )
             )
         if key in seen:
             problems.append(Problem(f"{path}[{i}]{suffix}", f"duplicate {key!r}"))

@@ -28,9 +28,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(
-    conn: Connection, *, user: str, label: str | None, now: datetime
-) -> IssuedToken:
+def create_token(conn: Connection, *, user: str, label: str | None, now: datetime) -> IssuedToken:
     """Issue a new token for `user`; the secret is returned once and stored only hashed."""
     user_id = account_repo.user_id(conn, user)
     if user_id is None:

@@ -35,7 +35,9 @@ class CustomerInput(BaseModel):
 
     external_id: Annotated[Text, StringConstraints(max_length=200)]
     name: Annotated[str, StringConstraints(max_length=300)] | None = None
-    email: Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    email: (
+        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
     language: Annotated[str, StringConstraints(max_length=16)] | None = None
     segment: Annotated[str, StringConstraints(max_length=64)] | None = None
 

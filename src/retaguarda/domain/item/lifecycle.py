@@ -23,9 +23,7 @@ from retaguarda.domain.item.model import Action, Status, WorkItem
 from retaguarda.domain.item.replay import evolve
 
 S = Status
-_OPEN = frozenset(
-    {S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.PENDING_AREA}
-)
+_OPEN = frozenset({S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.PENDING_AREA})
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +167,9 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
     return {key: value for key, value in wanted.items() if getattr(item, key) != value}
 
 
-def _escalation(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) -> dict[str, Any]:
+def _escalation(
+    item: WorkItem, command: TransitionCommand, ladder: Sequence[str]
+) -> dict[str, Any]:
     if not command.reason:
         raise InvalidInput("reason", "is required to escalate: say why")
     if item.tier not in ladder:

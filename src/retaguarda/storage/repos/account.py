@@ -42,7 +42,13 @@ def principal_by_token_hash(conn: Connection, token_hash: str) -> Principal | No
 
 
 def add_token(
-    conn: Connection, *, user_id: int, token_hash: str, prefix: str, label: str | None, now: datetime
+    conn: Connection,
+    *,
+    user_id: int,
+    token_hash: str,
+    prefix: str,
+    label: str | None,
+    now: datetime,
 ) -> int:
     return int(
         conn.execute(

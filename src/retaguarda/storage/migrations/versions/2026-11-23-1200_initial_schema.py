@@ -127,7 +127,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "item_events", "items", "customers", "api_tokens", "users",
-        "case_types", "agents", "skills", "tiers", "areas",
+        "item_events",
+        "items",
+        "customers",
+        "api_tokens",
+        "users",
+        "case_types",
+        "agents",
+        "skills",
+        "tiers",
+        "areas",
     ):
         op.drop_table(table)

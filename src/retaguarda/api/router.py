@@ -1,0 +1,10 @@
+"""The /api/v1 router, assembled from routes/ (the app is built in asgi.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from retaguarda.api.routes import items
+
+router = APIRouter()
+router.include_router(items.router)
