@@ -1,0 +1,1 @@
+"""Reading and writing outside formats (CSV, JSON lines; later XES, OCEL)."""
