@@ -68,8 +68,10 @@ def error_body(error: DomainError) -> dict[str, Any]:
 
 
 def field_of(loc: tuple[Any, ...]) -> str | None:
-    """`("body", "customer", "email")` -> `customer.email`; `("query", "limit")` -> `limit`."""
-    parts = [p for p in loc[1:] if p not in ("body",)] if loc else []
+    """`("body", "customer", "email")` -> `customer.email`; `("query", "status", 0)` -> `status`."""
+    if len(loc) > 1 and loc[0] in ("query", "path", "header"):
+        return str(loc[1])
+    parts = list(loc[1:])
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
