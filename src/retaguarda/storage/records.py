@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, MetaData, SmallInteger, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from retaguarda.storage.types import BigId, Json, Money, UtcDateTime
@@ -151,3 +151,8 @@ class EventRecord(Base):
         Index("ix_item_events_item_id_id", "item_id", "id"),
         Index("ix_item_events_at", "at"),
     )
+
+
+def table_of(record: type[Base]) -> Table:
+    """The Core table behind a record class, typed as such for statement builders."""
+    return cast(Table, record.__table__)

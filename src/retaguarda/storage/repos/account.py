@@ -9,10 +9,10 @@ from sqlalchemy import Connection, select, update
 
 from retaguarda.domain.access import Principal
 from retaguarda.domain.catalog import Role
-from retaguarda.storage.records import TokenRecord, UserRecord
+from retaguarda.storage.records import TokenRecord, UserRecord, table_of
 
-users = UserRecord.__table__
-tokens = TokenRecord.__table__
+users = table_of(UserRecord)
+tokens = table_of(TokenRecord)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,15 @@ from retaguarda.storage.records import (
     SkillRecord,
     TierRecord,
     UserRecord,
+    table_of,
 )
 
-areas = AreaRecord.__table__
-tiers = TierRecord.__table__
-skills = SkillRecord.__table__
-case_types = CaseTypeRecord.__table__
-agents = AgentRecord.__table__
-users = UserRecord.__table__
+areas = table_of(AreaRecord)
+tiers = table_of(TierRecord)
+skills = table_of(SkillRecord)
+case_types = table_of(CaseTypeRecord)
+agents = table_of(AgentRecord)
+users = table_of(UserRecord)
 
 
 def load(conn: Connection) -> Catalog:

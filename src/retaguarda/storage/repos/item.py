@@ -12,11 +12,11 @@ from sqlalchemy import Connection, Row, Select, func, select, tuple_, update
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.model import Channel, Customer, ItemDraft, Status, WorkItem
 from retaguarda.storage.dialect import insert
-from retaguarda.storage.records import CustomerRecord, EventRecord, ItemRecord
+from retaguarda.storage.records import CustomerRecord, EventRecord, ItemRecord, table_of
 
-items = ItemRecord.__table__
-events = EventRecord.__table__
-customers = CustomerRecord.__table__
+items = table_of(ItemRecord)
+events = table_of(EventRecord)
+customers = table_of(CustomerRecord)
 
 # Keep each multi-row statement well under SQLite's 32,766 bound-parameter cap.
 _IN_CHUNK = 500
