@@ -4,8 +4,9 @@ Invariants:
 - Admins and integrations act on every area; specialists and supervisors only
   on items of their own areas, and anything outside is reported as not found
   by the adapters (so scoping does not leak which items exist).
-- Specialists work their own items; reassigning, cancelling, closing and
-  requeueing are supervisor actions.
+- Specialists take items for themselves and work the items assigned to them
+  (handing one back to the queue included); assigning to others, queueing new
+  items, reopening, cancelling and closing are supervisor actions.
 - Only admins and integrations may date an event in the past (imports of history).
 """
 
@@ -72,6 +73,9 @@ def require_action(
     if principal.role is not Role.SPECIALIST:
         return
     own = principal.agent
+    if own is None:
+        # Otherwise "assignee == own" would hold for every unassigned item.
+        raise Forbidden("a specialist must be linked to an agent to act on items", field="action")
     if action is Action.ASSIGN:
         if assignee != own:
             raise Forbidden("a specialist may assign an item only to themselves", field="assignee")
@@ -87,5 +91,6 @@ def require_action(
 
 
 def require_any_role(principal: Principal, roles: Iterable[Role], *, what: str) -> None:
-    if principal.role not in set(roles):
-        raise Forbidden(f"{what} needs role {' or '.join(r.value for r in roles)}")
+    allowed = tuple(roles)  # `roles` may be a one-shot iterator; it is read twice
+    if principal.role not in allowed:
+        raise Forbidden(f"{what} needs role {' or '.join(r.value for r in allowed)}")

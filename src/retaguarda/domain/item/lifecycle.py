@@ -21,6 +21,7 @@ from retaguarda.domain.errors import IllegalTransition, InvalidInput
 from retaguarda.domain.item.events import EVENT_TYPE, Event
 from retaguarda.domain.item.model import Action, Status, WorkItem
 from retaguarda.domain.item.replay import evolve
+from retaguarda.domain.types import require_aware
 
 S = Status
 _OPEN = frozenset({S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS, S.PENDING_CUSTOMER, S.PENDING_AREA})
@@ -106,6 +107,7 @@ def transition(
             command.action.value, item.status.value, (a.value for a in allowed_actions(item.status))
         )
     _check_fields(command)
+    require_aware(command.at, field="at")
     if command.at < item.updated_at:
         raise InvalidInput(
             "at",
@@ -158,7 +160,8 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
         if command.area == item.area:
             raise InvalidInput("area", f"{command.area!r} is the item's own area")
         wanted["pending_area"] = command.area
-    elif action is Action.RESUME:
+    elif action in (Action.RESUME, Action.CANCEL):
+        # A cancelled item no longer waits on anyone; its assignee stays as history.
         wanted["pending_area"] = None
     elif action is Action.RESOLVE and command.reason is not None:
         wanted["reason"] = command.reason
