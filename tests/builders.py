@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from retaguarda.services import account, config
 from retaguarda.services.uow import unit_of_work
 
 DATA = Path(__file__).parent / "data"
+
+# Databases where several writers run truly at once (SQLite serialises them).
+CONCURRENT_BACKENDS = ["postgresql"] if os.environ.get("RETAGUARDA_TEST_DATABASE_URL") else []
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
 ADMIN = Principal("admin", Role.ADMIN)

@@ -20,7 +20,7 @@ from retaguarda.services import item as item_service
 from retaguarda.services.uow import unit_of_work
 from retaguarda.storage.repos import item as item_repo
 from retaguarda.storage.repos.item import ItemFilter
-from tests.builders import ADMIN, ANA, BRUNO, CARLA, CRM, NOW, SOFIA, seed
+from tests.builders import ADMIN, ANA, BRUNO, CARLA, CONCURRENT_BACKENDS, CRM, NOW, SOFIA, seed
 from tests.services.helpers import EVENTS, count, history, new_item, stored
 
 MINUTE = timedelta(minutes=1)
@@ -176,12 +176,11 @@ class TestOptimisticLock:
             assert item_repo.save_state(conn, new, expected_version=1) is True
         assert stored(engine, item_id).version == 2
 
+    # PostgreSQL only: on SQLite, BEGIN IMMEDIATE serialises writers, so no other
+    # transaction can commit between this one's read and write (the stale-version
+    # test above covers SQLite).
+    @pytest.mark.parametrize("backend", CONCURRENT_BACKENDS)
     def test_a_change_committed_between_read_and_write_is_a_conflict(self, engine: Engine) -> None:
-        if engine.dialect.name == "sqlite":
-            pytest.skip(
-                "SQLite's BEGIN IMMEDIATE serialises writers: no other transaction can "
-                "commit between this one's read and write (the stale-version test covers it)"
-            )
         item_id = new_item(engine)
 
         interleaved: list[WorkItem] = []

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
-from retaguarda.domain.catalog import Catalog
 from retaguarda.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.lifecycle import TransitionCommand, transition
@@ -98,8 +97,7 @@ def act(
     item = get(conn, item_id, principal=principal)
     access.require_action(principal, item, action, assignee=assignee)
     when = _instant(at, principal=principal, now=now)
-    catalog = catalog_repo.load(conn)
-    _check_refs(catalog, area=area, to_tier=to_tier, assignee=assignee)
+    _check_refs(conn, area=area, assignee=assignee)
     if area is not None and action is not Action.PEND_AREA:
         access.require_area(principal, area)
     command = TransitionCommand(
@@ -112,7 +110,9 @@ def act(
         to_tier=to_tier,
         assignee=assignee,
     )
-    new, event = transition(item, command, ladder=catalog.tiers)
+    # Only escalation climbs the ladder; other actions need no catalog read.
+    ladder = catalog_repo.ladder(conn) if action is Action.ESCALATE else ()
+    new, event = transition(item, command, ladder=ladder)
     if not item_repo.save_state(conn, new, expected_version=item.version):
         raise Conflict(f"item {item_id} was changed by someone else; read it again and retry")
     item_repo.append_events(conn, [event], recorded_at=now)
@@ -130,12 +130,8 @@ def _instant(at: datetime | None, *, principal: access.Principal, now: datetime)
     return when
 
 
-def _check_refs(
-    catalog: Catalog, *, area: str | None, to_tier: str | None, assignee: str | None
-) -> None:
-    if area is not None and area not in {a.key for a in catalog.areas}:
+def _check_refs(conn: Connection, *, area: str | None, assignee: str | None) -> None:
+    if area is not None and not catalog_repo.has_area(conn, area):
         raise InvalidInput("area", f"unknown area {area!r}")
-    if to_tier is not None and to_tier not in catalog.tiers:
-        raise InvalidInput("to_tier", f"unknown tier {to_tier!r}")
-    if assignee is not None and assignee not in {a.key for a in catalog.agents}:
+    if assignee is not None and not catalog_repo.has_agent(conn, assignee):
         raise InvalidInput("assignee", f"unknown agent {assignee!r}")

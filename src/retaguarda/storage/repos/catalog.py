@@ -30,7 +30,7 @@ def load(conn: Connection) -> Catalog:
     """The whole catalog, in a stable order (ladder order for tiers, keys otherwise)."""
     return Catalog(
         areas=tuple(Area(r.key, r.name) for r in conn.execute(select(areas).order_by(areas.c.key))),
-        tiers=tuple(conn.scalars(select(tiers.c.key).order_by(tiers.c.rank))),
+        tiers=ladder(conn),
         skills=tuple(conn.scalars(select(skills.c.key).order_by(skills.c.key))),
         case_types=tuple(
             CaseType(
@@ -59,6 +59,19 @@ def load(conn: Connection) -> Catalog:
             for r in conn.execute(select(users).order_by(users.c.name))
         ),
     )
+
+
+def ladder(conn: Connection) -> tuple[str, ...]:
+    """The tier keys, lowest first."""
+    return tuple(conn.scalars(select(tiers.c.key).order_by(tiers.c.rank)))
+
+
+def has_area(conn: Connection, key: str) -> bool:
+    return conn.scalar(select(areas.c.key).where(areas.c.key == key)) is not None
+
+
+def has_agent(conn: Connection, key: str) -> bool:
+    return conn.scalar(select(agents.c.key).where(agents.c.key == key)) is not None
 
 
 def save(conn: Connection, catalog: Catalog, *, now: datetime) -> None:
