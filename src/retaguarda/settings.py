@@ -13,5 +13,4 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./retaguarda.db"
     api_prefix: str = "/api/v1"
     bulk_max_items: int = 10_000
-    page_size_max: int = 500
     sql_echo: bool = False

@@ -9,10 +9,12 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from retaguarda.domain.errors import DomainError, InvalidInput
 from retaguarda.settings import Settings
+from retaguarda.storage import migrate
 from retaguarda.storage.db import make_engine
 
 console = Console()
@@ -36,6 +38,29 @@ def engine_for(cfg: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def database(cfg: Settings) -> Iterator[Engine]:
+    """An engine on a reachable database whose schema is current, or one `error:` line."""
+    try:
+        make_url(cfg.database_url)
+    except ArgumentError:
+        raise fail("RETAGUARDA_DATABASE_URL is not a database URL") from None
+    with engine_for(cfg) as engine:
+        try:
+            current = migrate.current(engine)
+        except OperationalError as error:
+            url = make_url(cfg.database_url).render_as_string(hide_password=True)
+            reason = " ".join(str(error.orig or error).split())
+            raise fail(f"cannot open database {url}: {reason}") from None
+        expected = migrate.head()
+        if current != expected:
+            raise fail(
+                f"database schema is at revision {current or 'none'}, this version needs "
+                f"{expected}: run `retaguarda db upgrade` first"
+            )
+        yield engine
 
 
 def fail(message: str, *, code: int = EXIT_FAILED) -> typer.Exit:

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from retaguarda.cli.common import engine_for, fail, settings
-from retaguarda.storage import migrate
+from retaguarda.cli.common import database, settings
 
 
 def serve(
@@ -18,14 +17,8 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     """Serve the API (settings come from RETAGUARDA_* environment variables)."""
-    cfg = settings()
-    with engine_for(cfg) as engine:
-        current, expected = migrate.current(engine), migrate.head()
-    if current != expected:
-        raise fail(
-            f"database schema is at revision {current or 'none'}, this version needs {expected}: "
-            "run `retaguarda db upgrade` first"
-        )
+    with database(settings()):
+        pass  # refuse to start on an unreachable database or an outdated schema
     uvicorn.run(
         "retaguarda.asgi:create_app",
         factory=True,

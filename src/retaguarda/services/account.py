@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from retaguarda.domain.access import Principal
+from retaguarda.domain.catalog import User
 from retaguarda.domain.errors import InvalidInput, NotFound, Unauthenticated
 from retaguarda.storage.repos import account as account_repo
+from retaguarda.storage.repos import catalog as catalog_repo
 from retaguarda.storage.repos.account import TokenInfo
 
 TOKEN_PREFIX = "rtg_"
@@ -65,3 +67,16 @@ def revoke_token(conn: Connection, *, ident: str, now: datetime) -> int:
     if count == 0:
         raise NotFound(f"no live token {ident!r}", field="token")
     return count
+
+
+def list_users(conn: Connection) -> list[User]:
+    """List the configured users, by name."""
+    return list(catalog_repo.load(conn).users)
+
+
+def principal_of(conn: Connection, name: str) -> Principal:
+    """Act as the configured user `name` (for trusted local callers such as the CLI)."""
+    for user in list_users(conn):
+        if user.name == name:
+            return Principal(name=user.name, role=user.role, agent=user.agent, areas=user.areas)
+    raise NotFound(f"no user named {name!r}", field="user")
