@@ -34,8 +34,8 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         admin = create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        urls["postgresql"] = make_url(normalize_url(PG_URL)).set(database=name).render_as_string(
-            hide_password=False
+        urls["postgresql"] = (
+            make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
         )
     for url in urls.values():
         engine = make_engine(url)
