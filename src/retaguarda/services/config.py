@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -100,35 +102,29 @@ def parse(text: str, *, source: str) -> Catalog:
     except ValidationError as error:
         raise InvalidConfig(source, [_problem(e) for e in error.errors()]) from None
     return Catalog(
-        areas=tuple(Area(a.key, a.name) for a in data.areas),
+        areas=tuple(Area(**a.model_dump()) for a in data.areas),
         tiers=tuple(data.tiers),
         skills=tuple(data.skills),
-        case_types=tuple(
-            CaseType(
-                key=c.key,
-                name=c.name,
-                area=c.area,
-                tier=c.tier,
-                skills=tuple(c.skills),
-                expected_handling_minutes=c.expected_handling_minutes,
-            )
-            for c in data.case_types
-        ),
-        agents=tuple(
-            Agent(
-                key=a.key,
-                name=a.name,
-                areas=tuple(a.areas),
-                tiers=tuple(a.tiers),
-                skills=dict(a.skills),
-                capacity=a.capacity,
-            )
-            for a in data.agents
-        ),
-        users=tuple(
-            User(name=u.name, role=u.role, agent=u.agent, areas=tuple(u.areas)) for u in data.users
-        ),
+        case_types=tuple(CaseType(**_frozen(c.model_dump())) for c in data.case_types),
+        agents=tuple(Agent(**_frozen(a.model_dump())) for a in data.agents),
+        users=tuple(User(**_frozen(u.model_dump())) for u in data.users),
     )
+
+
+def _frozen(fields: dict[str, Any]) -> dict[str, Any]:
+    """Lists become tuples, as the domain's frozen dataclasses keep them."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Domain values as plain YAML data: tuples as lists, enums as their codes."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _problem(error: Any) -> Problem:
@@ -157,35 +153,9 @@ def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Ch
 def export(conn: Connection) -> str:
     """The stored configuration as YAML that `apply` accepts."""
     catalog = catalog_repo.load(conn)
-    document: dict[str, Any] = {
-        "areas": [{"key": a.key, "name": a.name} for a in catalog.areas],
-        "tiers": list(catalog.tiers),
-        "skills": list(catalog.skills),
-        "case_types": [
-            {
-                "key": c.key,
-                "name": c.name,
-                "area": c.area,
-                "tier": c.tier,
-                "skills": list(c.skills),
-                "expected_handling_minutes": c.expected_handling_minutes,
-            }
-            for c in catalog.case_types
-        ],
-        "agents": [
-            {
-                "key": a.key,
-                "name": a.name,
-                "areas": list(a.areas),
-                "tiers": list(a.tiers),
-                "skills": dict(a.skills),
-                "capacity": a.capacity,
-            }
-            for a in catalog.agents
-        ],
-        "users": [
-            {"name": u.name, "role": u.role.value, "agent": u.agent, "areas": list(u.areas)}
-            for u in catalog.users
-        ],
-    }
+    document = {f.name: _plain(_asdict_list(getattr(catalog, f.name))) for f in fields(catalog)}
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def _asdict_list(entries: tuple[Any, ...]) -> list[Any]:
+    return [e if isinstance(e, str) else asdict(e) for e in entries]
