@@ -24,7 +24,6 @@ from retaguarda.domain.item.model import (
     ItemDraft,
 )
 from retaguarda.domain.types import require_aware
-from retaguarda.storage.repos import catalog as catalog_repo
 from retaguarda.storage.repos import item as item_repo
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -76,15 +75,29 @@ def to_draft(
     data: ItemInput, catalog: Catalog, *, principal: access.Principal, now: datetime
 ) -> ItemDraft:
     """Check one input against the catalog and the caller's rights; build its draft."""
-    case_types = {ct.key: ct for ct in catalog.case_types}
-    case_type = case_types.get(data.case_type)
-    if case_type is None:
+    vocabulary = item_repo.IntakeVocabulary(
+        routes={ct.key: (ct.area, ct.tier) for ct in catalog.case_types},
+        areas=frozenset(a.key for a in catalog.areas),
+        tiers=frozenset(catalog.tiers),
+    )
+    return _draft(data, vocabulary, principal=principal, now=now)
+
+
+def _draft(
+    data: ItemInput,
+    vocabulary: item_repo.IntakeVocabulary,
+    *,
+    principal: access.Principal,
+    now: datetime,
+) -> ItemDraft:
+    route = vocabulary.routes.get(data.case_type)
+    if route is None:
         raise InvalidInput("case_type", f"unknown case type {data.case_type!r}")
-    area = data.area or case_type.area
-    if area not in {a.key for a in catalog.areas}:
+    area = data.area or route[0]
+    if area not in vocabulary.areas:
         raise InvalidInput("area", f"unknown area {area!r}")
-    tier = data.tier or case_type.tier
-    if tier not in catalog.tiers:
+    tier = data.tier or route[1]
+    if tier not in vocabulary.tiers:
         raise InvalidInput("tier", f"unknown tier {tier!r}")
     access.require_area(principal, area)
     created_at = now
@@ -97,12 +110,18 @@ def to_draft(
         if created_at > now:
             raise InvalidInput("created_at", "is in the future")
     customer = None
-    if data.customer is not None:
-        customer = Customer(**data.customer.model_dump())
+    if (c := data.customer) is not None:
+        customer = Customer(
+            external_id=c.external_id,
+            name=c.name,
+            email=c.email,
+            language=c.language,
+            segment=c.segment,
+        )
     return ItemDraft(
         external_ref=data.external_ref,
         channel=data.channel,
-        case_type=case_type.key,
+        case_type=data.case_type,
         area=area,
         tier=tier,
         created_at=created_at,
@@ -129,7 +148,10 @@ def intake(
     the results keep the caller's numbering. One bad input never stops the
     others; an input repeating an earlier one in the same batch is `existing`.
     """
-    catalog = catalog_repo.load(conn)
+    # Only the few catalog keys intake checks, in one round trip: a single
+    # create used to spend six queries (a third of its time) reading the whole
+    # catalog. Read inside the transaction, so a config change is seen at once.
+    vocabulary = item_repo.intake_vocabulary(conn)
     results: list[IntakeResult | None] = [None] * len(inputs)
     drafts: dict[tuple[str, str], ItemDraft] = {}
     wanted: list[tuple[int, tuple[str, str]]] = []
@@ -138,7 +160,7 @@ def intake(
             results[index] = IntakeResult(index, "error", error=data)
             continue
         try:
-            draft = to_draft(data, catalog, principal=principal, now=now)
+            draft = _draft(data, vocabulary, principal=principal, now=now)
         except DomainError as error:
             results[index] = IntakeResult(index, "error", error=error)
             continue

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from retaguarda import clock
-from retaguarda.api.deps import CallerDep
+from retaguarda.api.deps import Caller, CallerDep
 from retaguarda.api.errors import field_of, responses
 from retaguarda.api.schemas.items import (
     BulkCreate,
@@ -41,22 +42,33 @@ router = APIRouter(prefix="/items", tags=["items"])
         **responses(401, 403, 422),
     },
 )
-def create_item(body: ItemCreate, caller: CallerDep, response: Response) -> ItemRead:
+async def create_item(body: ItemCreate, caller: CallerDep, response: Response) -> ItemRead:
     """Create an item, or return the existing one with the same channel and external_ref."""
+    created, item = await run_in_threadpool(_create_item, body, caller)
+    if not created:
+        response.status_code = 200
+    return item
+
+
+def _create_item(body: ItemCreate, caller: Caller) -> tuple[bool, ItemRead]:
+    # The blocking part of a create, run as one threadpool call: a sync endpoint
+    # costs a thread hop for the call and another for checking the response.
     with caller.transaction() as (conn, me):
         [result] = intake_service.intake(conn, [body], principal=me, now=clock.now())
         if result.error is not None:
             raise result.error
         assert result.item_id is not None
         item = item_service.get(conn, result.item_id, principal=me)
-    if result.status == "existing":
-        response.status_code = 200
-    return ItemRead.of(item)
+    return result.status == "created", ItemRead.of(item)
 
 
 @router.post("/bulk", response_model=BulkRead, responses=responses(401, 422))
-def create_items_bulk(body: BulkCreate, caller: CallerDep) -> BulkRead:
+async def create_items_bulk(body: BulkCreate, caller: CallerDep) -> BulkRead:
     """Create many items at once; each gets its own result and a bad one stops no other."""
+    return await run_in_threadpool(_create_items_bulk, body, caller)
+
+
+def _create_items_bulk(body: BulkCreate, caller: Caller) -> BulkRead:
     limit = caller.settings.bulk_max_items
     if len(body.items) > limit:
         raise InvalidInput("items", f"at most {limit} items per request, got {len(body.items)}")

@@ -7,16 +7,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, func, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.model import Channel, Customer, ItemDraft, Status, WorkItem
-from retaguarda.storage.dialect import insert
-from retaguarda.storage.records import CustomerRecord, EventRecord, ItemRecord, table_of
+from retaguarda.storage.batch import BatchInsert
+from retaguarda.storage.records import (
+    AreaRecord,
+    CaseTypeRecord,
+    CustomerRecord,
+    EventRecord,
+    ItemRecord,
+    TierRecord,
+    table_of,
+)
 
 items = table_of(ItemRecord)
 events = table_of(EventRecord)
 customers = table_of(CustomerRecord)
+_case_types = table_of(CaseTypeRecord)
+_areas = table_of(AreaRecord)
+_tiers = table_of(TierRecord)
 
 # Keep each multi-row statement well under SQLite's 32,766 bound-parameter cap.
 _IN_CHUNK = 500
@@ -35,6 +57,34 @@ class ItemFilter:
     created_to: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeVocabulary:
+    """The catalog as intake checks an item against it."""
+
+    routes: dict[str, tuple[str, str]]  # case type -> its default (area, tier)
+    areas: frozenset[str]
+    tiers: frozenset[str]
+
+
+_VOCABULARY = union_all(
+    select(literal("case_type"), _case_types.c.key, _case_types.c.area, _case_types.c.tier),
+    select(literal("area"), _areas.c.key, null(), null()),
+    select(literal("tier"), _tiers.c.key, null(), null()),
+)
+
+
+def intake_vocabulary(conn: Connection) -> IntakeVocabulary:
+    """Case types' default routes and the area and tier keys, in one statement."""
+    routes: dict[str, tuple[str, str]] = {}
+    keys: dict[str, set[str]] = {"area": set(), "tier": set()}
+    for kind, key, area, tier in conn.execute(_VOCABULARY):
+        if kind == "case_type":
+            routes[key] = (area, tier)
+        else:
+            keys[kind].add(key)
+    return IntakeVocabulary(routes, frozenset(keys["area"]), frozenset(keys["tier"]))
+
+
 def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> dict[str, int]:
     """Create or refresh customers; return their ids by external id.
 
@@ -49,29 +99,34 @@ def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> dict[str, i
         latest[c.external_id] = c if known is None else _fill(c, known)
     if not latest:
         return {}
-    stmt = insert(conn, customers)
+    values = [
+        {
+            "external_id": c.external_id,
+            "name": c.name,
+            "email": c.email,
+            "language": c.language,
+            "segment": c.segment,
+        }
+        for c in latest.values()
+    ]
+    rows = _UPSERT_CUSTOMERS.execute(conn, values)
+    return {external_id: id_ for id_, external_id in rows}
+
+
+def _keep_known_details(stmt: Any) -> Any:
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[customers.c.external_id],
         set_={
             col: func.coalesce(excluded[col], customers.c[col])
             for col in ("name", "email", "language", "segment")
         },
     ).returning(customers.c.id, customers.c.external_id)
-    rows = conn.execute(
-        stmt,
-        [
-            {
-                "external_id": c.external_id,
-                "name": c.name,
-                "email": c.email,
-                "language": c.language,
-                "segment": c.segment,
-            }
-            for c in latest.values()
-        ],
-    )
-    return {external_id: id_ for id_, external_id in rows}
+
+
+_UPSERT_CUSTOMERS = BatchInsert(
+    customers, ("external_id", "name", "email", "language", "segment"), _keep_known_details
+)
 
 
 def _fill(customer: Customer, known: Customer) -> Customer:
@@ -96,13 +151,19 @@ def insert_new_items(
     """
     if not drafts:
         return {}
-    stmt = (
-        insert(conn, items)
-        .on_conflict_do_nothing(index_elements=[items.c.channel, items.c.external_ref])
-        .returning(items.c.id, items.c.channel, items.c.external_ref)
-    )
-    rows = conn.execute(stmt, [_draft_row(d, customer_ids) for d in drafts])
+    rows = _INSERT_NEW_ITEMS.execute(conn, [_draft_row(d, customer_ids) for d in drafts])
     return {(channel, ref): id_ for id_, channel, ref in rows}
+
+
+def _skip_known_refs(stmt: Any) -> Any:
+    return stmt.on_conflict_do_nothing(
+        index_elements=[items.c.channel, items.c.external_ref]
+    ).returning(items.c.id, items.c.channel, items.c.external_ref)
+
+
+_INSERT_NEW_ITEMS = BatchInsert(
+    items, [c.name for c in items.c if c.name != "id"], _skip_known_refs
+)
 
 
 def _draft_row(draft: ItemDraft, customer_ids: dict[str, int]) -> dict[str, Any]:
@@ -141,34 +202,39 @@ def ids_by_ref(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[
     for channel, refs in refs_by_channel.items():
         for start in range(0, len(refs), _IN_CHUNK):
             rows = conn.execute(
-                select(items.c.id, items.c.external_ref).where(
-                    items.c.channel == channel,
-                    items.c.external_ref.in_(refs[start : start + _IN_CHUNK]),
-                )
+                _IDS_BY_REF, {"channel": channel, "refs": refs[start : start + _IN_CHUNK]}
             )
             found.update({(channel, ref): id_ for id_, ref in rows})
     return found
+
+
+# Built once: building a statement costs more than running it on SQLite (~0.1 ms).
+_IDS_BY_REF = select(items.c.id, items.c.external_ref).where(
+    items.c.channel == bindparam("channel"),
+    items.c.external_ref.in_(bindparam("refs", expanding=True)),
+)
 
 
 def append_events(conn: Connection, batch: Sequence[Event], *, recorded_at: datetime) -> None:
     """Append events (each must carry its item_id)."""
     if not batch:
         return
-    conn.execute(
-        events.insert(),
-        [
-            {
-                "item_id": e.item_id,
-                "type": e.type,
-                "at": e.at,
-                "actor": e.actor,
-                "data": dict(e.data),
-                "schema_version": e.schema_version,
-                "recorded_at": recorded_at,
-            }
-            for e in batch
-        ],
-    )
+    values = [
+        {
+            "item_id": e.item_id,
+            "type": e.type,
+            "at": e.at,
+            "actor": e.actor,
+            "data": dict(e.data),
+            "schema_version": e.schema_version,
+            "recorded_at": recorded_at,
+        }
+        for e in batch
+    ]
+    _APPEND_EVENTS.execute(conn, values)
+
+
+_APPEND_EVENTS = BatchInsert(events, [c.name for c in events.c if c.name != "id"])
 
 
 def save_state(conn: Connection, item: WorkItem, *, expected_version: int) -> bool:
@@ -203,8 +269,11 @@ def _item_select() -> Select[Any]:
 
 
 def get(conn: Connection, item_id: int) -> WorkItem | None:
-    row = conn.execute(_item_select().where(items.c.id == item_id)).one_or_none()
+    row = conn.execute(_GET, {"item_id": item_id}).one_or_none()
     return None if row is None else _to_item(row)
+
+
+_GET = _item_select().where(items.c.id == bindparam("item_id"))
 
 
 def get_many(conn: Connection, ids: Sequence[int]) -> dict[int, WorkItem]:
