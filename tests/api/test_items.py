@@ -120,6 +120,9 @@ class TestCreate:
             ({"tier": "no_such_tier"}, "tier"),
             ({"created_at": "2026-01-05T10:00:00"}, "created_at"),
             ({"created_at": "2999-01-05T10:00:00Z"}, "created_at"),
+            # PostgreSQL cannot store U+0000: refused per field, not as a 500
+            ({"subject": "nul \u0000 here"}, "subject"),
+            ({"customer": {"external_id": "C", "name": "M\u0000"}}, "customer.name"),
         ],
         ids=lambda v: str(v),
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
@@ -26,19 +26,29 @@ from retaguarda.domain.item.model import (
 from retaguarda.domain.types import require_aware
 from retaguarda.storage.repos import item as item_repo
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+def _refuse_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text or JSON; refuse it here, per field,
+    # rather than fail the whole batch in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+Str = Annotated[str, AfterValidator(_refuse_nul)]
+Text = Annotated[Str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class CustomerInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: Annotated[Text, StringConstraints(max_length=200)]
-    name: Annotated[str, StringConstraints(max_length=300)] | None = None
+    name: Annotated[Str, StringConstraints(max_length=300)] | None = None
     email: (
-        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+        Annotated[Str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
     ) = None
-    language: Annotated[str, StringConstraints(max_length=16)] | None = None
-    segment: Annotated[str, StringConstraints(max_length=64)] | None = None
+    language: Annotated[Str, StringConstraints(max_length=16)] | None = None
+    segment: Annotated[Str, StringConstraints(max_length=64)] | None = None
 
 
 class ItemInput(BaseModel):
@@ -49,14 +59,14 @@ class ItemInput(BaseModel):
     external_ref: Annotated[Text, StringConstraints(max_length=200)]
     channel: Channel
     case_type: Text
-    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
-    description: str | None = None
+    subject: Annotated[Str, StringConstraints(max_length=500)] | None = None
+    description: Str | None = None
     customer: CustomerInput | None = None
     amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] | None = None
     priority: Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)] = PRIORITY_DEFAULT
     area: Text | None = None
     tier: Text | None = None
-    reason: Annotated[str, StringConstraints(max_length=100)] | None = None
+    reason: Annotated[Str, StringConstraints(max_length=100)] | None = None
     tags: list[Annotated[Text, StringConstraints(max_length=64)]] = Field(default_factory=list)
     created_at: datetime | None = None
 
