@@ -35,20 +35,24 @@ def _refuse_nul(value: str) -> str:
     return value
 
 
-Str = Annotated[str, AfterValidator(_refuse_nul)]
-Text = Annotated[Str, StringConstraints(strip_whitespace=True, min_length=1)]
+# The NUL check goes after the string constraints: a validator wrapped inside
+# further constraints would hide them from pydantic.
+NoNul = AfterValidator(_refuse_nul)
+Str = Annotated[str, NoNul]
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), NoNul]
 
 
 class CustomerInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: Annotated[Text, StringConstraints(max_length=200)]
-    name: Annotated[Str, StringConstraints(max_length=300)] | None = None
-    email: (
-        Annotated[Str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
-    ) = None
-    language: Annotated[Str, StringConstraints(max_length=16)] | None = None
-    segment: Annotated[Str, StringConstraints(max_length=64)] | None = None
+    external_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    ]
+    name: Annotated[str, StringConstraints(max_length=300), NoNul] | None = None
+    email: Annotated[str, StringConstraints(max_length=320, pattern=EMAIL), NoNul] | None = None
+    language: Annotated[str, StringConstraints(max_length=16), NoNul] | None = None
+    segment: Annotated[str, StringConstraints(max_length=64), NoNul] | None = None
 
 
 class ItemInput(BaseModel):
@@ -56,18 +60,22 @@ class ItemInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    external_ref: Annotated[Text, StringConstraints(max_length=200)]
+    external_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    ]
     channel: Channel
     case_type: Text
-    subject: Annotated[Str, StringConstraints(max_length=500)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     description: Str | None = None
     customer: CustomerInput | None = None
     amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] | None = None
     priority: Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)] = PRIORITY_DEFAULT
     area: Text | None = None
     tier: Text | None = None
-    reason: Annotated[Str, StringConstraints(max_length=100)] | None = None
-    tags: list[Annotated[Text, StringConstraints(max_length=64)]] = Field(default_factory=list)
+    reason: Annotated[str, StringConstraints(max_length=100), NoNul] | None = None
+    tags: list[
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoNul]
+    ] = Field(default_factory=list)
     created_at: datetime | None = None
 
 
