@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.lifecycle import allowed_actions
@@ -17,6 +17,8 @@ ItemCreate = ItemInput
 
 
 class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     external_id: str
     name: str | None
     email: str | None
@@ -25,6 +27,8 @@ class CustomerRead(BaseModel):
 
 
 class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     external_ref: str
     channel: Channel
@@ -45,43 +49,16 @@ class ItemRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    allowed_actions: list[Action]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def allowed_actions(self) -> list[Action]:
+        """The actions the item's status accepts (the caller's role may forbid some)."""
+        return sorted(allowed_actions(self.status))
 
     @classmethod
     def of(cls, item: WorkItem) -> ItemRead:
-        customer = None
-        if item.customer is not None:
-            c = item.customer
-            customer = CustomerRead(
-                external_id=c.external_id,
-                name=c.name,
-                email=c.email,
-                language=c.language,
-                segment=c.segment,
-            )
-        return cls(
-            id=item.id,
-            external_ref=item.external_ref,
-            channel=item.channel,
-            case_type=item.case_type,
-            status=item.status,
-            tier=item.tier,
-            area=item.area,
-            assignee=item.assignee,
-            pending_area=item.pending_area,
-            journey=list(item.journey),
-            customer=customer,
-            subject=item.subject,
-            description=item.description,
-            amount=item.amount,
-            priority=item.priority,
-            reason=item.reason,
-            tags=list(item.tags),
-            created_at=item.created_at,
-            updated_at=item.updated_at,
-            version=item.version,
-            allowed_actions=sorted(allowed_actions(item.status)),
-        )
+        return cls.model_validate(item, from_attributes=True)
 
 
 class ItemPage(BaseModel):
