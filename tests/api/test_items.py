@@ -137,6 +137,15 @@ class TestCreate:
         assert response.json()["detail"]
         assert count(engine, ItemRecord) == 0
 
+    def test_the_answer_equals_a_later_read(self, client: TestClient, auth: dict) -> None:
+        # An earlier item gave the customer's e-mail; this one omits it, and the
+        # answer shows the stored details, as a read does. 10.5 is kept as 10.50.
+        create(client, auth["crm"], ref="E-0", customer={"external_id": "C-7", "email": "a@b.c"})
+        item = create(client, auth["crm"], ref="E-1", amount=10.5, customer={"external_id": "C-7"})
+        assert item["amount"] == "10.50"
+        assert item["customer"]["email"] == "a@b.c"
+        assert client.get(f"{API}/items/{item['id']}", headers=auth["crm"]).json() == item
+
     def test_integration_may_backdate(self, client: TestClient, auth: dict) -> None:
         item = create(client, auth["crm"], created_at="2026-01-05T10:00:00-03:00")
         assert item["created_at"] == "2026-01-05T13:00:00Z"

@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 from retaguarda.domain import access
 from retaguarda.domain.catalog import Catalog
 from retaguarda.domain.errors import DomainError, Forbidden, InvalidInput
-from retaguarda.domain.item.events import created_event
+from retaguarda.domain.item import replay
+from retaguarda.domain.item.events import Event, created_event
 from retaguarda.domain.item.model import (
     PRIORITY_DEFAULT,
     PRIORITY_MAX,
@@ -22,9 +23,19 @@ from retaguarda.domain.item.model import (
     Channel,
     Customer,
     ItemDraft,
+    WorkItem,
 )
 from retaguarda.domain.types import require_aware
 from retaguarda.storage.repos import item as item_repo
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    # NUMERIC(18, 2) on PostgreSQL pads 10.5 to 10.50 and SQLite keeps the text;
+    # one form for both, and for the answer to the create itself.
+    return value.quantize(CENT)
+
+
+CENT = Decimal("0.01")
 
 
 def _refuse_nul(value: str) -> str:
@@ -68,7 +79,10 @@ class ItemInput(BaseModel):
     subject: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     description: Str | None = None
     customer: CustomerInput | None = None
-    amount: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)] | None = None
+    amount: (
+        Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2), AfterValidator(_to_cents)]
+        | None
+    ) = None
     priority: Annotated[int, Field(ge=PRIORITY_MIN, le=PRIORITY_MAX)] = PRIORITY_DEFAULT
     area: Text | None = None
     tier: Text | None = None
@@ -87,6 +101,7 @@ class IntakeResult:
     status: Literal["created", "existing", "error"]
     item_id: int | None = None
     error: DomainError | None = None
+    item: WorkItem | None = None  # the new item, when asked for with `with_items`
 
 
 def to_draft(
@@ -159,12 +174,15 @@ def intake(
     *,
     principal: access.Principal,
     now: datetime,
+    with_items: bool = False,
 ) -> list[IntakeResult]:
     """Create the items not yet known; report each input in order.
 
     Inputs that already failed to parse may be passed as their error so that
     the results keep the caller's numbering. One bad input never stops the
     others; an input repeating an earlier one in the same batch is `existing`.
+    With `with_items`, each `created` result carries the new item exactly as a
+    read would return it, built from its `created` event (no read back).
     """
     # Only the few catalog keys intake checks, in one round trip: a single
     # create used to spend six queries (a third of its time) reading the whole
@@ -189,24 +207,35 @@ def intake(
     # A stable order for rows and customers keeps two concurrent bulk intakes
     # from locking the same keys in opposite orders (a deadlock on PostgreSQL).
     ordered = [drafts[key] for key in sorted(drafts)]
-    customer_ids = item_repo.upsert_customers(
+    customers = item_repo.upsert_customers(
         conn, sorted((d.customer for d in ordered if d.customer), key=lambda c: c.external_id)
     )
-    created = item_repo.insert_new_items(conn, ordered, customer_ids)
-    item_repo.append_events(
-        conn,
-        [
-            replace(created_event(drafts[key], actor=principal.name), item_id=id_)
-            for key, id_ in created.items()
-        ],
-        recorded_at=now,
-    )
+    created = item_repo.insert_new_items(conn, ordered, customers)
+    events = {
+        key: replace(created_event(drafts[key], actor=principal.name), item_id=id_)
+        for key, id_ in created.items()
+    }
+    item_repo.append_events(conn, list(events.values()), recorded_at=now)
     existing = item_repo.ids_by_ref(conn, [key for key in drafts if key not in created])
     first_seen: set[tuple[str, str]] = set()
     for index, key in wanted:
         if key in created and key not in first_seen:
-            results[index] = IntakeResult(index, "created", created[key])
+            item = None
+            if with_items:
+                item = _new_item(created[key], events[key], drafts[key], customers)
+            results[index] = IntakeResult(index, "created", created[key], item=item)
         else:
             results[index] = IntakeResult(index, "existing", created.get(key) or existing[key])
         first_seen.add(key)
     return [r for r in results if r is not None]
+
+
+def _new_item(
+    item_id: int, event: Event, draft: ItemDraft, customers: item_repo.StoredCustomers
+) -> WorkItem:
+    # The row shows the customer's stored details, which an earlier item may
+    # have completed; the upsert returned them.
+    item = replay.start(item_id, event)
+    if draft.customer is None:
+        return item
+    return replace(item, customer=customers[draft.customer.external_id][1])

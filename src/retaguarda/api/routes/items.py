@@ -54,11 +54,13 @@ def _create_item(body: ItemCreate, caller: Caller) -> tuple[bool, ItemRead]:
     # The blocking part of a create, run as one threadpool call: a sync endpoint
     # costs a thread hop for the call and another for checking the response.
     with caller.transaction() as (conn, me):
-        [result] = intake_service.intake(conn, [body], principal=me, now=clock.now())
+        [result] = intake_service.intake(
+            conn, [body], principal=me, now=clock.now(), with_items=True
+        )
         if result.error is not None:
             raise result.error
         assert result.item_id is not None
-        item = item_service.get(conn, result.item_id, principal=me)
+        item = result.item or item_service.get(conn, result.item_id, principal=me)
     return result.status == "created", ItemRead.of(item)
 
 

@@ -85,8 +85,11 @@ def intake_vocabulary(conn: Connection) -> IntakeVocabulary:
     return IntakeVocabulary(routes, frozenset(keys["area"]), frozenset(keys["tier"]))
 
 
-def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> dict[str, int]:
-    """Create or refresh customers; return their ids by external id.
+StoredCustomers = dict[str, tuple[int, Customer]]
+
+
+def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> StoredCustomers:
+    """Create or refresh customers; return each one's id and stored details by external id.
 
     Known details are never erased by a later item that omits them.
     """
@@ -110,7 +113,7 @@ def upsert_customers(conn: Connection, batch: Iterable[Customer]) -> dict[str, i
         for c in latest.values()
     ]
     rows = _UPSERT_CUSTOMERS.execute(conn, values)
-    return {external_id: id_ for id_, external_id in rows}
+    return {row.external_id: (row.id, Customer(*row[1:])) for row in rows}
 
 
 def _keep_known_details(stmt: Any) -> Any:
@@ -121,7 +124,14 @@ def _keep_known_details(stmt: Any) -> Any:
             col: func.coalesce(excluded[col], customers.c[col])
             for col in ("name", "email", "language", "segment")
         },
-    ).returning(customers.c.id, customers.c.external_id)
+    ).returning(
+        customers.c.id,
+        customers.c.external_id,
+        customers.c.name,
+        customers.c.email,
+        customers.c.language,
+        customers.c.segment,
+    )
 
 
 _UPSERT_CUSTOMERS = BatchInsert(
@@ -141,7 +151,7 @@ def _fill(customer: Customer, known: Customer) -> Customer:
 
 
 def insert_new_items(
-    conn: Connection, drafts: Sequence[ItemDraft], customer_ids: dict[str, int]
+    conn: Connection, drafts: Sequence[ItemDraft], stored: StoredCustomers
 ) -> dict[tuple[str, str], int]:
     """Insert the drafts not yet stored; return ids of those inserted by (channel, ref).
 
@@ -151,7 +161,7 @@ def insert_new_items(
     """
     if not drafts:
         return {}
-    rows = _INSERT_NEW_ITEMS.execute(conn, [_draft_row(d, customer_ids) for d in drafts])
+    rows = _INSERT_NEW_ITEMS.execute(conn, [_draft_row(d, stored) for d in drafts])
     return {(channel, ref): id_ for id_, channel, ref in rows}
 
 
@@ -166,7 +176,7 @@ _INSERT_NEW_ITEMS = BatchInsert(
 )
 
 
-def _draft_row(draft: ItemDraft, customer_ids: dict[str, int]) -> dict[str, Any]:
+def _draft_row(draft: ItemDraft, stored: StoredCustomers) -> dict[str, Any]:
     return {
         "external_ref": draft.external_ref,
         "channel": draft.channel.value,
@@ -179,7 +189,7 @@ def _draft_row(draft: ItemDraft, customer_ids: dict[str, int]) -> dict[str, Any]
         "pending_area": None,
         "subject": draft.subject,
         "description": draft.description,
-        "customer_id": customer_ids[draft.customer.external_id] if draft.customer else None,
+        "customer_id": stored[draft.customer.external_id][0] if draft.customer else None,
         "amount": draft.amount,
         "priority": draft.priority,
         "reason": draft.reason,
