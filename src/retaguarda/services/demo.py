@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine
 from retaguarda.domain.access import Principal
 from retaguarda.domain.catalog import Agent, CaseType, Catalog, Change, Role
 from retaguarda.domain.errors import Conflict
+from retaguarda.domain.item.lifecycle import TransitionCommand
 from retaguarda.domain.item.model import Action, Channel
 from retaguarda.services import config, intake, item
 from retaguarda.services.intake import CustomerInput, ItemInput
@@ -116,18 +117,8 @@ class Workload(_Data):
     customers: CustomerProfile
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One action of an item's planned life."""
-
-    at: datetime
-    action: Action
-    actor: str
-    note: str | None = None
-    reason: str | None = None
-    area: str | None = None
-    to_tier: str | None = None
-    assignee: str | None = None
+# One action of an item's planned life is exactly the domain's command.
+Step = TransitionCommand
 
 
 @dataclass(frozen=True, slots=True)

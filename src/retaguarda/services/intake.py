@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
-from retaguarda.domain.catalog import Catalog
 from retaguarda.domain.errors import DomainError, Forbidden, InvalidInput
 from retaguarda.domain.item import replay
 from retaguarda.domain.item.events import Event, created_event
@@ -104,18 +103,6 @@ class IntakeResult:
     item: WorkItem | None = None  # the new item, when asked for with `with_items`
 
 
-def to_draft(
-    data: ItemInput, catalog: Catalog, *, principal: access.Principal, now: datetime
-) -> ItemDraft:
-    """Check one input against the catalog and the caller's rights; build its draft."""
-    vocabulary = item_repo.IntakeVocabulary(
-        routes={ct.key: (ct.area, ct.tier) for ct in catalog.case_types},
-        areas=frozenset(a.key for a in catalog.areas),
-        tiers=frozenset(catalog.tiers),
-    )
-    return _draft(data, vocabulary, principal=principal, now=now)
-
-
 def _draft(
     data: ItemInput,
     vocabulary: item_repo.IntakeVocabulary,
@@ -123,6 +110,7 @@ def _draft(
     principal: access.Principal,
     now: datetime,
 ) -> ItemDraft:
+    """Check one input against the catalog and the caller's rights; build its draft."""
     route = vocabulary.routes.get(data.case_type)
     if route is None:
         raise InvalidInput("case_type", f"unknown case type {data.case_type!r}")

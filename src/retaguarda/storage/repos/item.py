@@ -286,14 +286,6 @@ def get(conn: Connection, item_id: int) -> WorkItem | None:
 _GET = _item_select().where(items.c.id == bindparam("item_id"))
 
 
-def get_many(conn: Connection, ids: Sequence[int]) -> dict[int, WorkItem]:
-    found: dict[int, WorkItem] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        rows = conn.execute(_item_select().where(items.c.id.in_(ids[start : start + _IN_CHUNK])))
-        found.update({row.id: _to_item(row) for row in rows})
-    return found
-
-
 def page(
     conn: Connection,
     flt: ItemFilter,
