@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import StatementError
 
 from retaguarda.storage.batch import BatchInsert
 from retaguarda.storage.records import CustomerRecord, EventRecord, ItemRecord
@@ -113,3 +114,45 @@ class TestBatchInsert:
         }
         with pytest.raises(TypeError):
             batch.to_json([row])
+
+
+class TestCopy:
+    """`BatchInsert.copy`: COPY on PostgreSQL, the same values as `execute` stores."""
+
+    def test_copied_rows_read_back_as_inserted_ones(self, engine: Engine) -> None:
+        seed(engine)
+        with engine.begin() as conn:
+            BatchInsert(items, ITEM_COLUMNS).copy(
+                conn,
+                [
+                    item_row(
+                        "C-1",
+                        amount=Decimal("10.50"),
+                        tags=["vip", 'quote " and \\', "tab\there"],
+                        subject="line\nbreak, ünïcødé",
+                        created_at=datetime(2026, 3, 2, 9, 0, tzinfo=BRASILIA),
+                    ),
+                    item_row("C-2", description=None, journey=["a", "b"]),
+                ],
+            )
+            stored = conn.execute(select(items).order_by(items.c.id)).all()
+        assert [r.external_ref for r in stored] == ["C-1", "C-2"]
+        assert stored[0].amount == Decimal("10.50")
+        assert stored[0].tags == ["vip", 'quote " and \\', "tab\there"]
+        assert stored[0].subject == "line\nbreak, ünïcødé"
+        # 09:00 at -03:00 is 12:00 UTC: the instant is kept, whatever the offset given.
+        assert stored[0].created_at == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+        assert stored[1].description is None
+        assert stored[1].journey == ["a", "b"]
+
+    def test_a_naive_datetime_is_refused_and_nothing_is_written(self, engine: Engine) -> None:
+        seed(engine)
+        naive = datetime(2026, 3, 2, 12, 0)  # noqa: DTZ001 - the point of the test
+        # SQLite's executemany reports the bind error wrapped by SQLAlchemy.
+        refused = (ValueError, StatementError)
+        with pytest.raises(refused, match="naive datetime"), engine.begin() as conn:
+            BatchInsert(items, ITEM_COLUMNS).copy(
+                conn, [item_row("C-1"), item_row("C-2", created_at=naive)]
+            )
+        with engine.connect() as conn:
+            assert conn.execute(select(items)).all() == []

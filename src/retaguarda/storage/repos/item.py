@@ -241,9 +241,14 @@ def append_events(conn: Connection, batch: Sequence[Event], *, recorded_at: date
         }
         for e in batch
     ]
-    _APPEND_EVENTS.execute(conn, values)
+    if len(values) >= _COPY_FROM:
+        _APPEND_EVENTS.copy(conn, values)
+    else:
+        _APPEND_EVENTS.execute(conn, values)
 
 
+# Below this many events one INSERT is cheaper than COPY's extra round trip.
+_COPY_FROM = 50
 _APPEND_EVENTS = BatchInsert(events, [c.name for c in events.c if c.name != "id"])
 
 
