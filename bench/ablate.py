@@ -62,6 +62,26 @@ VARIANTS: dict[str, list[tuple[str, str, str]]] = {
             "    created, item = _create_item(body, caller)",
         ),
     ],
+    # The batch document written by the standard library's encoder.
+    "no-orjson": [
+        (
+            "storage/batch.py",
+            "return orjson.dumps(rows, option=_STRICT).decode()",
+            'return __import__("json").dumps(rows, separators=(",", ":"))',
+        ),
+    ],
+    # A bulk intake's events inserted from the JSON document, like the items.
+    "no-copy": [
+        ("storage/repos/item.py", "    if len(values) >= _COPY_FROM:", "    if False:"),
+    ],
+    # SQLAlchemy's pre-ping: a round trip on every checkout.
+    "no-idle-ping": [
+        (
+            "storage/db.py",
+            "    _ping_after_idle(engine, ping_after_idle_s)",
+            "    engine.pool._pre_ping = True",
+        ),
+    ],
     # SQLite writers wait in SQLite's busy handler, as before.
     "no-queue": [
         (
