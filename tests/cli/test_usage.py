@@ -22,8 +22,17 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["tokens", "create"], "error: Missing option '--user'."),
         (["import", "items"], "error: Missing argument 'FILE'."),
         (["serve", "--port", "http"], "error: Invalid value for '--port'"),
+        (["worker", "--interval", "0"], "error: Invalid value for '--interval'"),
+        (["sla", "explain", "one"], "error: Invalid value for 'item'"),
     ],
-    ids=["unknown command", "missing option", "missing argument", "bad value"],
+    ids=[
+        "unknown command",
+        "missing option",
+        "missing argument",
+        "bad value",
+        "out of range",
+        "not an id",
+    ],
 )
 def test_usage_errors_are_one_line_with_exit_2(args: list[str], message: str) -> None:
     result = run(*args)

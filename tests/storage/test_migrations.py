@@ -97,7 +97,7 @@ class TestUpgrade:
 
         upgrade(fresh)
 
-        assert current(fresh) == head() == "0001"
+        assert current(fresh) == head() == "0002"
         assert user_tables(fresh) == TABLES
 
     def test_the_migrated_schema_matches_the_records_exactly(self, fresh: Engine) -> None:
@@ -130,7 +130,7 @@ class TestUpgrade:
         assert [s for s in sent if s.lstrip().upper().startswith(WRITES)] == []
         assert any("alembic_version" in s for s in sent)
         assert snapshot(fresh) == before
-        assert current(fresh) == "0001"
+        assert current(fresh) == head()
         with fresh.connect() as conn:
             assert conn.execute(text("SELECT key, name FROM areas")).all() == [
                 ("finance", "Finance")
@@ -148,6 +148,6 @@ class TestDowngrade:
 
         upgrade(fresh)
 
-        assert current(fresh) == "0001"
+        assert current(fresh) == head()
         assert user_tables(fresh) == TABLES
         assert schema_differences(fresh) == []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from retaguarda.api.routes import items
+from retaguarda.api.routes import items, sla
 
 router = APIRouter()
 router.include_router(items.router)
+router.include_router(sla.router)

@@ -12,6 +12,8 @@ from rich.console import Console
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from retaguarda.domain.access import Principal
+from retaguarda.domain.catalog import Role
 from retaguarda.domain.errors import DomainError, InvalidInput
 from retaguarda.settings import Settings
 from retaguarda.storage import migrate
@@ -25,6 +27,8 @@ R = TypeVar("R")
 
 EXIT_INVALID = 2
 EXIT_FAILED = 1
+# Who acts when no --as is given: the operator at the console, with full rights.
+CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
 
 
 def settings() -> Settings:

@@ -71,5 +71,7 @@ def summary(source: str, changes: list[Change]) -> list[str]:
         groups.setdefault((change.section, change.kind), []).append(change.key)
     lines = [f"{section}: {kind} {', '.join(keys)}" for (section, kind), keys in groups.items()]
     created = sum(c.kind == "created" for c in changes)
-    lines.append(f"{source}: {created} created, {len(changes) - created} updated")
+    removed = sum(c.kind == "removed" for c in changes)
+    total = f"{source}: {created} created, {len(changes) - created - removed} updated"
+    lines.append(total + (f", {removed} removed" if removed else ""))
     return lines

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from retaguarda import clock
 from retaguarda.cli.common import (
+    CLI_PRINCIPAL,
     EXIT_FAILED,
     database,
     err_console,
@@ -25,7 +26,6 @@ from retaguarda.cli.common import (
     settings,
 )
 from retaguarda.domain.access import Principal
-from retaguarda.domain.catalog import Role
 from retaguarda.domain.errors import DomainError, InvalidInput
 from retaguarda.interop import items as item_files
 from retaguarda.services import account, intake
@@ -34,8 +34,6 @@ from retaguarda.services.uow import unit_of_work
 
 app = typer.Typer(help="Import data from files.", no_args_is_help=True)
 
-# Who acts when no --as is given: the operator at the console, with full rights.
-CLI_PRINCIPAL = Principal(name="cli", role=Role.ADMIN)
 BATCH_SIZE = 2_000
 
 Row = tuple[int, ItemInput | InvalidInput]

@@ -142,7 +142,7 @@ class Change:
 
     section: str
     key: str
-    kind: str  # "created" | "updated"
+    kind: str  # "created" | "updated" | "removed" (SLA policies left out of a new list)
 
 
 def merge(current: Catalog, incoming: Catalog) -> tuple[Catalog, list[Change]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +24,9 @@ from retaguarda.domain.catalog import (
     merge,
 )
 from retaguarda.domain.errors import DomainError
+from retaguarda.domain.sla import document as sla_document
 from retaguarda.storage.repos import catalog as catalog_repo
+from retaguarda.storage.repos import sla as sla_repo
 
 
 class InvalidConfig(DomainError):
@@ -82,10 +84,19 @@ class ConfigFile(_Strict):
     case_types: list[CaseTypeIn] = Field(default_factory=list)
     agents: list[AgentIn] = Field(default_factory=list)
     users: list[UserIn] = Field(default_factory=list)
+    # Checked by domain.sla.document, which reports paths the same way.
+    calendars: list[dict[str, Any]] | None = None
+    sla_policies: list[dict[str, Any]] | None = None
+    olas: list[dict[str, Any]] | None = None
 
 
 def parse(text: str, *, source: str) -> Catalog:
     """Read a configuration document into a catalog, or raise InvalidConfig."""
+    return _parse(text, source=source)[0]
+
+
+def _parse(text: str, *, source: str) -> tuple[Catalog, dict[str, Any]]:
+    """The catalog and the SLA sections (as given) of a configuration document."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -101,7 +112,7 @@ def parse(text: str, *, source: str) -> Catalog:
         data = ConfigFile.model_validate(document)
     except ValidationError as error:
         raise InvalidConfig(source, [_problem(e) for e in error.errors()]) from None
-    return Catalog(
+    catalog = Catalog(
         areas=tuple(Area(**a.model_dump()) for a in data.areas),
         tiers=tuple(data.tiers),
         skills=tuple(data.skills),
@@ -109,6 +120,23 @@ def parse(text: str, *, source: str) -> Catalog:
         agents=tuple(Agent(**_frozen(a.model_dump())) for a in data.agents),
         users=tuple(User(**_frozen(u.model_dump())) for u in data.users),
     )
+    sla = {
+        s: _json_ready(getattr(data, s))
+        for s in sla_document.SECTIONS
+        if getattr(data, s) is not None
+    }
+    return catalog, sla
+
+
+def _json_ready(value: Any) -> Any:
+    """YAML reads 2026-12-24 as a date; keep it as the text it was, to store as JSON."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    return value
 
 
 def _frozen(fields: dict[str, Any]) -> dict[str, Any]:
@@ -139,14 +167,44 @@ def _problem(error: Any) -> Problem:
 
 def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Change]:
     """Create or update what the file declares; return the changes (none the second time)."""
-    incoming = parse(text, source=source)
+    incoming, sla_incoming = _parse(text, source=source)
     current = catalog_repo.load(conn)
     problems = check(incoming, existing=current)
+    merged, changes = merge(current, incoming)
+    stored = sla_repo.latest(conn)
+    sla_current = stored[1] if stored else sla_document.empty()
+    sla_merged, labels = sla_document.merge(sla_current, sla_incoming)
+    if sla_incoming:
+        problems += sla_document.check(sla_merged, merged, labels)
     if problems:
         raise InvalidConfig(source, problems)
-    merged, changes = merge(current, incoming)
     if changes:
         catalog_repo.save(conn, merged, now=now)
+    sla_changes = _sla_changes(sla_current, sla_merged)
+    if sla_changes:
+        sla_repo.add_version(conn, sla_merged, applied_at=now, source=source)
+        # Every open item's stored clocks are now stale: recomputed in bulk by the
+        # next refresh (the worker, or the first risk list asked for).
+        sla_repo.mark_open_items(conn)
+    return changes + sla_changes
+
+
+def _sla_changes(current: dict[str, Any], merged: dict[str, Any]) -> list[Change]:
+    """What a new SLA version changes, entry by entry."""
+    changes: list[Change] = []
+    for section, key in (("calendars", "key"), ("sla_policies", "key"), ("olas", "area")):
+        before = {e[key]: e for e in current.get(section, [])}
+        after = {e[key]: e for e in merged.get(section, [])}
+        for k, entry in after.items():
+            if k not in before:
+                changes.append(Change(section, k, "created"))
+            elif before[k] != entry:
+                changes.append(Change(section, k, "updated"))
+        changes += [Change(section, k, "removed") for k in before if k not in after]
+    order = [p["key"] for p in merged.get("sla_policies", [])]
+    kept = [p["key"] for p in current.get("sla_policies", []) if p["key"] in order]
+    if [k for k in order if k in kept] != kept:
+        changes.append(Change("sla_policies", "order", "updated"))
     return changes
 
 
@@ -154,6 +212,9 @@ def export(conn: Connection) -> str:
     """The stored configuration as YAML that `apply` accepts."""
     catalog = catalog_repo.load(conn)
     document = {f.name: _plain(_asdict_list(getattr(catalog, f.name))) for f in fields(catalog)}
+    stored = sla_repo.latest(conn)
+    if stored is not None:
+        document.update(stored[1])
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 

@@ -24,7 +24,9 @@ from retaguarda.domain.item.model import (
     ItemDraft,
     WorkItem,
 )
+from retaguarda.domain.sla.clock import Measured, measure
 from retaguarda.domain.types import require_aware
+from retaguarda.services import sla as sla_service
 from retaguarda.storage.repos import item as item_repo
 
 
@@ -101,6 +103,8 @@ class IntakeResult:
     item_id: int | None = None
     error: DomainError | None = None
     item: WorkItem | None = None  # the new item, when asked for with `with_items`
+    event: Event | None = None  # and its `created` event
+    clocks: Measured | None = None  # and its SLA clocks as of its creation
 
 
 def _draft(
@@ -211,7 +215,19 @@ def intake(
             item = None
             if with_items:
                 item = _new_item(created[key], events[key], drafts[key], customers)
-            results[index] = IntakeResult(index, "created", created[key], item=item)
+            event = events[key] if with_items else None
+            clocks = None
+            if event is not None:
+                config = sla_service.config_in_force(conn, vocabulary.sla_uid)
+                clocks = measure(
+                    [event],
+                    [config] if config else [],
+                    at=now,
+                    expected_handling_minutes=vocabulary.handling,
+                )
+            results[index] = IntakeResult(
+                index, "created", created[key], item=item, event=event, clocks=clocks
+            )
         else:
             results[index] = IntakeResult(index, "existing", created.get(key) or existing[key])
         first_seen.add(key)

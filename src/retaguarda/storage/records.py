@@ -11,7 +11,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from retaguarda.storage.types import BigId, Json, Money, UtcDateTime
@@ -151,6 +162,71 @@ class EventRecord(Base):
         Index("ix_item_events_item_id_id", "item_id", "id"),
         Index("ix_item_events_at", "at"),
     )
+
+
+class SlaConfigRecord(Base):
+    """Versions of the SLA configuration (calendars, policies, OLAs), never changed.
+
+    Closed items stay measured with the version in force when they closed.
+    """
+
+    __tablename__ = "sla_configs"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Names this version's content across databases and emptied tables, so a
+    # process may cache the built calendars by it.
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(Json)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(300))
+
+
+class SlaPendingRecord(Base):
+    """Items whose stored clocks are stale: a trigger on item_events marks them."""
+
+    __tablename__ = "sla_pending"
+    item_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+
+
+class SlaClockRecord(Base):
+    """The clocks as last computed from the log (services.sla.refresh): what the
+    at-risk and breached lists and the risk sweep read. Derived, rebuildable."""
+
+    __tablename__ = "sla_clocks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    metric: Mapped[str] = mapped_column(String(20))
+    policy: Mapped[str | None] = mapped_column(String(100))
+    area: Mapped[str | None] = mapped_column(String(64))
+    calendar: Mapped[str] = mapped_column(String(64))
+    config_version: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a running clock becomes at risk if nothing happens to its item.
+    risk_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(10))
+    at_risk: Mapped[bool] = mapped_column(Boolean)
+    elapsed_s: Mapped[int] = mapped_column(BigInteger)
+    remaining_s: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_sla_clocks_item_id", "item_id"),
+        Index("ix_sla_clocks_state_due_at", "state", "due_at"),
+        Index("ix_sla_clocks_risk_at", "risk_at"),
+    )
+
+
+class SlaAlertRecord(Base):
+    """One row per clock and alert state recorded (sla_at_risk / sla_breached events):
+    the key makes several workers record each change once."""
+
+    __tablename__ = "sla_alerts"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 def table_of(record: type[Base]) -> Table:

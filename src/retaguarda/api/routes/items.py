@@ -27,6 +27,7 @@ from retaguarda.domain.errors import DomainError, InvalidInput
 from retaguarda.domain.item.model import Channel, Status
 from retaguarda.services import intake as intake_service
 from retaguarda.services import item as item_service
+from retaguarda.services import sla as sla_service
 from retaguarda.services.intake import ItemInput
 from retaguarda.storage.repos.item import ItemFilter
 
@@ -53,15 +54,18 @@ async def create_item(body: ItemCreate, caller: CallerDep, response: Response) -
 def _create_item(body: ItemCreate, caller: Caller) -> tuple[bool, ItemRead]:
     # The blocking part of a create, run as one threadpool call: a sync endpoint
     # costs a thread hop for the call and another for checking the response.
+    now = clock.now()
     with caller.transaction() as (conn, me):
-        [result] = intake_service.intake(
-            conn, [body], principal=me, now=clock.now(), with_items=True
-        )
+        [result] = intake_service.intake(conn, [body], principal=me, now=now, with_items=True)
         if result.error is not None:
             raise result.error
         assert result.item_id is not None
-        item = result.item or item_service.get(conn, result.item_id, principal=me)
-    return result.status == "created", ItemRead.of(item)
+        if result.item is not None and result.clocks is not None:
+            item, measured = result.item, result.clocks
+        else:  # already known: read it as it is now
+            item = item_service.get(conn, result.item_id, principal=me)
+            measured = sla_service.clocks(conn, item.id, principal=me, at=now)
+    return result.status == "created", ItemRead.of(item, measured)
 
 
 @router.post("/bulk", response_model=BulkRead, responses=responses(401, 422))
@@ -134,7 +138,11 @@ def list_items(
         page = item_service.list_items(
             conn, flt, principal=me, cursor=cursor, limit=limit, descending=order == "desc"
         )
-    return ItemPage(items=[ItemRead.of(i) for i in page.items], next_cursor=page.next_cursor)
+        measured = sla_service.measure_items(conn, [i.id for i in page.items], at=clock.now())
+    return ItemPage(
+        items=[ItemRead.of(i, measured.get(i.id)) for i in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:
@@ -147,7 +155,9 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
 def get_item(item_id: int, caller: CallerDep) -> ItemRead:
     """Return one item."""
     with caller.transaction() as (conn, me):
-        return ItemRead.of(item_service.get(conn, item_id, principal=me))
+        item = item_service.get(conn, item_id, principal=me)
+        measured = sla_service.clocks(conn, item_id, principal=me, at=clock.now())
+        return ItemRead.of(item, measured)
 
 
 @router.get("/{item_id}/events", response_model=list[EventRead], responses=responses(401, 404))
@@ -178,4 +188,5 @@ def transition_item(item_id: int, body: TransitionCreate, caller: CallerDep) -> 
             to_tier=body.to_tier,
             assignee=body.assignee,
         )
-    return ItemRead.of(item)
+        measured = sla_service.clocks(conn, item_id, principal=me, at=clock.now())
+    return ItemRead.of(item, measured)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.lifecycle import allowed_actions
 from retaguarda.domain.item.model import Action, Channel, Status, WorkItem
+from retaguarda.domain.sla.clock import Measured
+from retaguarda.services import sla as sla_service
 from retaguarda.services.intake import ItemInput
 
 ItemCreate = ItemInput
@@ -24,6 +26,29 @@ class CustomerRead(BaseModel):
     email: str | None
     language: str | None
     segment: str | None
+
+
+class TargetRead(BaseModel):
+    amount: Decimal
+    unit: str
+
+
+class ClockRead(BaseModel):
+    """One SLA clock (to the customer or regulator) or OLA clock (an area's promise)."""
+
+    kind: Literal["sla", "ola"]
+    metric: str = Field(description="first_response, resolution, or ola")
+    policy: str | None = Field(description="the SLA policy (SLA clocks)")
+    area: str | None = Field(description="the area waited on (OLA clocks)")
+    calendar: str
+    target: TargetRead
+    started_at: datetime
+    due_at: datetime = Field(description="with the calendar's UTC offset")
+    state: Literal["running", "paused", "met", "breached"]
+    elapsed_business_seconds: int
+    remaining_business_seconds: int = Field(description="negative once overdue")
+    at_risk: bool
+    stopped_at: datetime | None
 
 
 class ItemRead(BaseModel):
@@ -49,6 +74,9 @@ class ItemRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    sla: list[ClockRead] = Field(
+        default_factory=list, description="SLA and OLA clocks now (docs/sla.md)"
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -57,8 +85,11 @@ class ItemRead(BaseModel):
         return sorted(allowed_actions(self.status))
 
     @classmethod
-    def of(cls, item: WorkItem) -> ItemRead:
-        return cls.model_validate(item, from_attributes=True)
+    def of(cls, item: WorkItem, measured: Measured | None = None) -> ItemRead:
+        read = cls.model_validate(item, from_attributes=True)
+        if measured is not None:
+            read.sla = [ClockRead.model_validate(c) for c in sla_service.as_dicts(measured)]
+        return read
 
 
 class ItemPage(BaseModel):

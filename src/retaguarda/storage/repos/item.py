@@ -29,6 +29,7 @@ from retaguarda.storage.records import (
     CustomerRecord,
     EventRecord,
     ItemRecord,
+    SlaConfigRecord,
     TierRecord,
     table_of,
 )
@@ -39,6 +40,7 @@ customers = table_of(CustomerRecord)
 _case_types = table_of(CaseTypeRecord)
 _areas = table_of(AreaRecord)
 _tiers = table_of(TierRecord)
+_sla_configs = table_of(SlaConfigRecord)
 
 # Keep each multi-row statement well under SQLite's 32,766 bound-parameter cap.
 _IN_CHUNK = 500
@@ -64,25 +66,45 @@ class IntakeVocabulary:
     routes: dict[str, tuple[str, str]]  # case type -> its default (area, tier)
     areas: frozenset[str]
     tiers: frozenset[str]
+    handling: dict[str, int | None]  # case type -> expected handling minutes
+    sla_uid: str | None  # the SLA configuration in force, if any
 
 
 _VOCABULARY = union_all(
-    select(literal("case_type"), _case_types.c.key, _case_types.c.area, _case_types.c.tier),
-    select(literal("area"), _areas.c.key, null(), null()),
-    select(literal("tier"), _tiers.c.key, null(), null()),
+    select(
+        literal("case_type"),
+        _case_types.c.key,
+        _case_types.c.area,
+        _case_types.c.tier,
+        _case_types.c.expected_handling_minutes,
+    ),
+    select(literal("area"), _areas.c.key, null(), null(), null()),
+    select(literal("tier"), _tiers.c.key, null(), null(), null()),
+    select(literal("sla"), _sla_configs.c.uid, null(), null(), null()).where(
+        _sla_configs.c.version == select(func.max(_sla_configs.c.version)).scalar_subquery()
+    ),
 )
 
 
 def intake_vocabulary(conn: Connection) -> IntakeVocabulary:
-    """Case types' default routes and the area and tier keys, in one statement."""
+    """Case types' routes and handling times, area and tier keys, and the SLA
+    configuration in force: all in one statement."""
     routes: dict[str, tuple[str, str]] = {}
-    keys: dict[str, set[str]] = {"area": set(), "tier": set()}
-    for kind, key, area, tier in conn.execute(_VOCABULARY):
+    handling: dict[str, int | None] = {}
+    keys: dict[str, set[str]] = {"area": set(), "tier": set(), "sla": set()}
+    for kind, key, area, tier, minutes in conn.execute(_VOCABULARY):
         if kind == "case_type":
             routes[key] = (area, tier)
+            handling[key] = minutes
         else:
             keys[kind].add(key)
-    return IntakeVocabulary(routes, frozenset(keys["area"]), frozenset(keys["tier"]))
+    return IntakeVocabulary(
+        routes,
+        frozenset(keys["area"]),
+        frozenset(keys["tier"]),
+        handling,
+        next(iter(keys["sla"]), None),
+    )
 
 
 StoredCustomers = dict[str, tuple[int, Customer]]
@@ -329,21 +351,31 @@ def page(
 
 def history(conn: Connection, item_id: int) -> list[Event]:
     """The item's events in the order they happened (ties broken by append order)."""
-    rows = conn.execute(
-        select(events).where(events.c.item_id == item_id).order_by(events.c.at, events.c.id)
-    )
-    return [
-        Event(
-            id=r.id,
-            item_id=r.item_id,
-            type=r.type,
-            at=r.at,
-            actor=r.actor,
-            data=r.data,
-            schema_version=r.schema_version,
+    return histories(conn, [item_id]).get(item_id, [])
+
+
+def histories(conn: Connection, item_ids: Sequence[int]) -> dict[int, list[Event]]:
+    """Several items' events, each item's in the order they happened."""
+    found: dict[int, list[Event]] = {}
+    for start in range(0, len(item_ids), _IN_CHUNK):
+        rows = conn.execute(
+            select(events)
+            .where(events.c.item_id.in_(item_ids[start : start + _IN_CHUNK]))
+            .order_by(events.c.item_id, events.c.at, events.c.id)
         )
-        for r in rows
-    ]
+        for r in rows:
+            found.setdefault(r.item_id, []).append(
+                Event(
+                    id=r.id,
+                    item_id=r.item_id,
+                    type=r.type,
+                    at=r.at,
+                    actor=r.actor,
+                    data=r.data,
+                    schema_version=r.schema_version,
+                )
+            )
+    return found
 
 
 def _to_item(row: Row[Any]) -> WorkItem:
