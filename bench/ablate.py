@@ -33,17 +33,21 @@ VARIANTS: dict[str, list[tuple[str, str, str]]] = {
             "        self.postgresql_values = finish(postgresql.insert(table))",
         ),
     ],
-    # Intake loads the whole catalog (six queries).
+    # Intake loads the whole catalog (six queries) and the SLA versions (one more).
     "no-vocabulary": [
         (
             "services/intake.py",
             "    vocabulary = item_repo.intake_vocabulary(conn)",
-            "    from retaguarda.storage.repos import catalog as catalog_repo\n\n"
+            "    from retaguarda.storage.repos import catalog as catalog_repo\n"
+            "    from retaguarda.storage.repos import sla as sla_repo\n\n"
             "    catalog = catalog_repo.load(conn)\n"
+            "    versions = sla_repo.index(conn)\n"
             "    vocabulary = item_repo.IntakeVocabulary(\n"
             "        routes={ct.key: (ct.area, ct.tier) for ct in catalog.case_types},\n"
             "        areas=frozenset(a.key for a in catalog.areas),\n"
             "        tiers=frozenset(catalog.tiers),\n"
+            "        handling={c.key: c.expected_handling_minutes for c in catalog.case_types},\n"
+            "        sla_uid=versions[-1][1] if versions else None,\n"
             "    )",
         ),
     ],

@@ -156,3 +156,23 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
 
 def log(message: str) -> None:
     print(message, flush=True)
+
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+
+
+def write_section(name: str, block: str) -> Path:
+    """Put `block` between `<!-- begin: NAME -->` and `<!-- end: NAME -->` in
+    docs/benchmarks.md (appended when absent); the rest of the file is kept."""
+    begin, end = f"<!-- begin: {name} -->", f"<!-- end: {name} -->"
+    if not block.startswith(begin):
+        block = f"{begin}\n{block.strip()}\n{end}"
+    text = DOCS.read_text() if DOCS.exists() else ""
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    DOCS.write_text(text)
+    return DOCS

@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import numpy as np
 
+import harness
 from harness import ROOT, log, machine_facts, parse_count, rounds, summary, write_results
 from retaguarda.calendar import BusinessCalendar
 
@@ -400,7 +401,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 # -- docs/benchmarks.md ------------------------------------------------------------------
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 DASH, TIMES = "\u2013", "\u00d7"
 BEGIN, END = "<!-- begin: sla -->", "<!-- end: sla -->"
 NAMES = {
@@ -420,16 +420,7 @@ def rate(value: float) -> str:
 
 
 def write_section(results: dict[str, Any]) -> Any:
-    block = render(results)
-    text = DOCS.read_text() if DOCS.exists() else ""
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    DOCS.write_text(text)
-    return DOCS
+    return harness.write_section("sla", render(results))
 
 
 def render(results: dict[str, Any]) -> str:
