@@ -391,71 +391,105 @@ def columns_from_rows(
     at: datetime,
     expected_handling_minutes: Mapping[str, int | None] | None = None,
 ) -> tuple[Items, Phases]:
-    """Items and their status phases as of `at`, from item and event rows.
-
-    The same derivation as `clock.phases`, `first_response_at` and
-    `resolution_stop`, in one pass over the events (storage reads the rows).
-    """
+    """`columns_from_arrays` for rows as storage or `columns` give them (by item id)."""
     handling = expected_handling_minutes or {}
-    index = {row[0]: k for k, row in enumerate(item_rows)}
-    n = len(item_rows)
-    first = np.full(n, NAT, dtype=np.int64)
-    stop = np.full(n, NAT, dtype=np.int64)
-    status = np.zeros(n, dtype=np.int64)
-    p_item: list[int] = []
-    p_status: list[int] = []
-    p_start: list[int] = []
-    p_area: list[str | None] = []
-    current = -1
-    area: str | None = None
-    for item_id, when, kind, to, pending_area, action in event_rows:
-        k = index[item_id]
-        if when > at:
-            continue
-        if k != current:
-            current, area = k, None
-        target = Status.NEW.value if kind == CREATED else to
-        if target is None:
-            continue
-        if action in _FIRST_RESPONSE and first[k] == NAT:
-            first[k] = _epoch(when)
-        if pending_area is not None:
-            area = pending_area
-        code = STATUS_CODES[Status(target)]
-        t = _epoch(when)
-        if code in _STOPPED:
-            if stop[k] == NAT:
-                stop[k] = t
-        else:
-            stop[k] = NAT
-        status[k] = code
-        p_item.append(k)
-        p_status.append(code)
-        p_start.append(t)
-        p_area.append(area if code == STATUS_CODES[Status.PENDING_AREA] else None)
-    items_of = np.array(p_item, dtype=np.int64)
-    starts = np.array(p_start, dtype=np.int64)
-    ends = np.full(len(starts), NAT, dtype=np.int64)
-    if len(starts) > 1:
-        same = items_of[1:] == items_of[:-1]
-        ends[:-1][same] = starts[1:][same]
     minutes = [handling.get(row[3]["case_type"]) for row in item_rows]
     items = Items(
         item_id=np.array([row[0] for row in item_rows], dtype=np.int64),
         received=np.array([_epoch(row[1]) for row in item_rows], dtype=np.int64),
-        status=status,
-        first_response=first,
-        resolution_stop=stop,
+        status=np.array([STATUS_CODES[Status(row[2])] for row in item_rows], dtype=np.int64),
+        first_response=np.zeros(0, dtype=np.int64),  # derived from the events below
+        resolution_stop=np.zeros(0, dtype=np.int64),
         facts={
             name: np.array([row[3][name] for row in item_rows], dtype=object)
             for name in MATCH_FIELDS
         },
         expected_handling_s=np.array([m * 60 if m else 0 for m in minutes], dtype=np.int64),
     )
-    phases = Phases(
-        items_of, np.array(p_status, dtype=np.int64), starts, ends, np.array(p_area, dtype=object)
+    events = EventColumns(
+        item_id=np.array([e[0] for e in event_rows], dtype=np.int64),
+        at=np.array([_epoch(e[1]) for e in event_rows], dtype=np.int64),
+        to=np.array([_to_code(e[2], e[3]) for e in event_rows], dtype=np.int64),
+        pending_area=np.array([e[4] for e in event_rows], dtype=object),
+        first_response=np.array([e[5] in _FIRST_RESPONSE for e in event_rows], dtype=bool),
     )
-    return items, phases
+    return columns_from_arrays(items, events, at=_epoch(at))
+
+
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """Events ordered by item id, instant and append order."""
+
+    item_id: I64
+    at: I64  # epoch seconds
+    to: I64  # STATUS_CODES of the status it leads to; -1 for an event that is no transition
+    pending_area: npt.NDArray[np.object_]
+    first_response: npt.NDArray[np.bool_]  # start, pend_customer, pend_area or resolve
+
+
+def columns_from_arrays(items: Items, events: EventColumns, *, at: int) -> tuple[Items, Phases]:
+    """Items (ids ascending) with their status, first response and resolution stop as
+    of `at`, and their phases: `clock.phases`, `first_response_at` and
+    `resolution_stop` in vectorised form (`items.status`, `first_response` and
+    `resolution_stop` given are ignored)."""
+    n = len(items.item_id)
+    keep = (events.at <= at) & (events.to >= 0)
+    owner = np.searchsorted(items.item_id, events.item_id[keep])
+    starts = events.at[keep]
+    codes = events.to[keep]
+    areas = events.pending_area[keep]
+    count = len(owner)
+    same_next = np.zeros(count, dtype=bool)
+    if count > 1:
+        same_next[:-1] = owner[1:] == owner[:-1]
+    ends = np.full(count, NAT, dtype=np.int64)
+    ends[:-1][same_next[:-1]] = starts[1:][same_next[:-1]]
+    last = np.flatnonzero(~same_next)  # each item's last phase
+    status = items.status.copy()
+    status[owner[last]] = codes[last]
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    fr = keep & events.first_response
+    np.minimum.at(first, np.searchsorted(items.item_id, events.item_id[fr]), events.at[fr])
+    first[first == np.iinfo(np.int64).max] = NAT
+    # Resolution stops at the start of the phase after the item's last phase that is
+    # not resolved, closed or cancelled, if there is one.
+    open_phase = ~np.isin(codes, list(_STOPPED))
+    last_open = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(last_open, owner[open_phase], np.flatnonzero(open_phase))
+    stop = np.full(n, NAT, dtype=np.int64)
+    has_next = (last_open >= 0) & (last_open + 1 < count)
+    candidates = np.flatnonzero(has_next)
+    following = last_open[candidates] + 1
+    same = owner[following] == candidates
+    stop[candidates[same]] = starts[following[same]]
+    waiting = codes == STATUS_CODES[Status.PENDING_AREA]
+    waited_on = np.full(count, None, dtype=object)
+    waited_on[waiting] = areas[waiting]
+    phases = Phases(
+        item=owner.astype(np.int64),
+        status=codes,
+        start=starts,
+        end=ends,
+        pending_area=waited_on,
+    )
+    return (
+        Items(
+            item_id=items.item_id,
+            received=items.received,
+            status=status,
+            first_response=first,
+            resolution_stop=stop,
+            facts=items.facts,
+            expected_handling_s=items.expected_handling_s,
+        ),
+        phases,
+    )
+
+
+def _to_code(kind: str, to: str | None) -> int:
+    if kind == CREATED:
+        return STATUS_CODES[Status.NEW]
+    return -1 if to is None else STATUS_CODES[Status(to)]
 
 
 def columns(
@@ -467,7 +501,7 @@ def columns(
     """`columns_from_rows` for event logs held in memory (small sets, tests)."""
     item_rows: list[ItemRow] = []
     event_rows: list[EventRow] = []
-    for item_id, events in histories.items():
+    for item_id, events in sorted(histories.items()):
         history = [e for e in events if e.at <= at]
         item = replay.fold(item_id, [e for e in history if e.type == CREATED or "to" in e.data])
         item_rows.append((item_id, item.created_at, item.status.value, facts_of(item)))
