@@ -150,8 +150,7 @@ def refresh(conn: Connection, *, now: datetime, limit: int = REFRESH_BATCH) -> i
     ids = sla_repo.take_pending(conn, limit)
     if not ids:
         return 0
-    rows = stored_rows(conn, ids, at=now)
-    sla_repo.replace_clocks(conn, ids, rows)
+    sla_repo.replace_clocks(conn, ids, stored_columns(conn, ids, at=now))
     sla_repo.clear_pending(conn, ids)
     return len(ids)
 
@@ -213,28 +212,28 @@ def measure_stored(
     return items, bulk.concat(parts), numbers
 
 
-def stored_rows(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> list[dict[str, Any]]:
+def stored_columns(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> dict[str, Any]:
+    """The clocks of the items as of `at`, as columns of the stored clocks table
+    (instants as int64 epoch seconds, `bulk.NAT` for none)."""
     items, clocks, versions = measure_stored(conn, item_ids, at=at)
-    return [
-        {
-            "item_id": int(items.item_id[clocks.item[k]]),
-            "metric": clocks.metric[k],
-            "policy": clocks.policy[k],
-            "area": clocks.area[k],
-            "calendar": clocks.calendar[k],
-            "config_version": versions[k],
-            "started_at": _instant(clocks.started[k]),
-            "due_at": _instant(clocks.due[k]),
-            "stopped_at": _instant(clocks.stopped[k]),
-            "risk_at": _instant(clocks.risk_at[k]),
-            "state": bulk.STATES[clocks.state[k]],
-            "at_risk": bool(clocks.at_risk[k]),
-            "elapsed_s": int(clocks.elapsed[k]),
-            "remaining_s": int(clocks.remaining[k]),
-            "computed_at": at,
-        }
-        for k in range(len(clocks))
-    ]
+    n = len(clocks)
+    return {
+        "item_id": items.item_id[clocks.item],
+        "metric": clocks.metric,
+        "policy": clocks.policy,
+        "area": clocks.area,
+        "calendar": clocks.calendar,
+        "config_version": np.array(versions, dtype=np.int64),
+        "started_at": clocks.started,
+        "due_at": clocks.due,
+        "stopped_at": clocks.stopped,
+        "risk_at": clocks.risk_at,
+        "state": np.array(bulk.STATES, dtype=object)[clocks.state],
+        "at_risk": clocks.at_risk,
+        "elapsed_s": clocks.elapsed,
+        "remaining_s": clocks.remaining,
+        "computed_at": np.full(n, int(at.timestamp()), dtype=np.int64),
+    }
 
 
 def _instant(epoch: np.int64) -> datetime | None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
-from retaguarda.storage.batch import BatchInsert
+from retaguarda.domain.sla.bulk import NAT
+from retaguarda.storage.dialect import among
 from retaguarda.storage.dialect import insert as dialect_insert
 from retaguarda.storage.records import (
     CustomerRecord,
@@ -76,7 +78,6 @@ clocks = table_of(SlaClockRecord)
 _items = table_of(ItemRecord)
 _events = table_of(EventRecord)
 _customers = table_of(CustomerRecord)
-_IN_CHUNK = 5_000  # well under SQLite's 32,766 parameters per statement
 _FINAL = ("closed", "cancelled")
 
 
@@ -93,10 +94,7 @@ def count_pending(conn: Connection) -> int:
 
 
 def clear_pending(conn: Connection, item_ids: Sequence[int]) -> None:
-    for start in range(0, len(item_ids), _IN_CHUNK):
-        conn.execute(
-            delete(pending).where(pending.c.item_id.in_(item_ids[start : start + _IN_CHUNK]))
-        )
+    conn.execute(delete(pending).where(among(conn, pending.c.item_id, item_ids)))
 
 
 def mark_open_items(conn: Connection) -> int:
@@ -108,63 +106,91 @@ def mark_open_items(conn: Connection) -> int:
 
 
 def item_rows(conn: Connection, item_ids: Sequence[int]) -> list[tuple[Any, ...]]:
-    """(id, created_at, status, case_type, channel, priority, tier, segment) per item."""
-    out: list[tuple[Any, ...]] = []
-    for start in range(0, len(item_ids), _IN_CHUNK):
-        rows = conn.execute(
-            select(
-                _items.c.id,
-                _items.c.created_at,
-                _items.c.status,
-                _items.c.case_type,
-                _items.c.channel,
-                _items.c.priority,
-                _items.c.tier,
-                _customers.c.segment,
-            )
-            .select_from(_items.outerjoin(_customers, _items.c.customer_id == _customers.c.id))
-            .where(_items.c.id.in_(item_ids[start : start + _IN_CHUNK]))
-            .order_by(_items.c.id)
+    """(id, created_at, status, case_type, channel, priority, tier, segment) by id."""
+    rows = conn.execute(
+        select(
+            _items.c.id,
+            _items.c.created_at,
+            _items.c.status,
+            _items.c.case_type,
+            _items.c.channel,
+            _items.c.priority,
+            _items.c.tier,
+            _customers.c.segment,
         )
-        out.extend(tuple(r) for r in rows)
-    return out
+        .select_from(_items.outerjoin(_customers, _items.c.customer_id == _customers.c.id))
+        .where(among(conn, _items.c.id, item_ids))
+        .order_by(_items.c.id)
+    )
+    return [tuple(r) for r in rows.all()]
 
 
 def event_rows(conn: Connection, item_ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """(item id, at, type, to, pending_area, action) per event, by item, in order."""
     data = _events.c.data
-    out: list[tuple[Any, ...]] = []
-    for start in range(0, len(item_ids), _IN_CHUNK):
-        rows = conn.execute(
-            select(
-                _events.c.item_id,
-                _events.c.at,
-                _events.c.type,
-                data["to"].as_string(),
-                data["changes"]["pending_area"].as_string(),
-                data["action"].as_string(),
-            )
-            .where(_events.c.item_id.in_(item_ids[start : start + _IN_CHUNK]))
-            .order_by(_events.c.item_id, _events.c.at, _events.c.id)
+    rows = conn.execute(
+        select(
+            _events.c.item_id,
+            _events.c.at,
+            _events.c.type,
+            data["to"].as_string(),
+            data["changes"]["pending_area"].as_string(),
+            data["action"].as_string(),
         )
-        out.extend(tuple(r) for r in rows)
-    return out
+        .where(among(conn, _events.c.item_id, item_ids))
+        .order_by(_events.c.item_id, _events.c.at, _events.c.id)
+    )
+    return [tuple(r) for r in rows.all()]
 
 
 _CLOCK_COLUMNS = [c.name for c in clocks.c if c.name != "id"]
-_WRITE_CLOCKS = BatchInsert(clocks, _CLOCK_COLUMNS)
+_INSTANTS = ["started_at", "due_at", "stopped_at", "risk_at", "computed_at"]
 
 
-def replace_clocks(
-    conn: Connection, item_ids: Sequence[int], rows: Sequence[dict[str, Any]]
-) -> None:
-    """The stored clocks of `item_ids` become `rows`."""
-    for start in range(0, len(item_ids), _IN_CHUNK):
+def replace_clocks(conn: Connection, item_ids: Sequence[int], columns: dict[str, Any]) -> None:
+    """The stored clocks of `item_ids` become those of `columns` (one NumPy array per
+    column of `sla_clocks`; instants as int64 epoch seconds, NAT for none)."""
+    conn.execute(delete(clocks).where(among(conn, clocks.c.item_id, item_ids)))
+    if not len(columns["item_id"]):
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_clocks(conn, columns)
+    else:
+        values = {
+            name: [_datetime(v) for v in columns[name]]
+            if name in _INSTANTS
+            else columns[name].tolist()
+            for name in _CLOCK_COLUMNS
+        }
         conn.execute(
-            delete(clocks).where(clocks.c.item_id.in_(item_ids[start : start + _IN_CHUNK]))
+            insert(clocks),
+            [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)],
         )
-    if rows:
-        _WRITE_CLOCKS.copy(conn, rows)
+
+
+def _copy_clocks(conn: Connection, columns: dict[str, Any]) -> None:
+    # Instants become ISO text in one vectorised pass; COPY then takes plain tuples.
+    text_columns = []
+    for name in _CLOCK_COLUMNS:
+        values = columns[name]
+        if name in _INSTANTS:
+            missing = values == NAT
+            iso = np.char.add(np.datetime_as_string(values.astype("datetime64[s]")), "Z")
+            values = iso.astype(object)
+            values[missing] = None
+        text_columns.append(values.tolist())
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY sla_clocks ({', '.join(_CLOCK_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in zip(*text_columns, strict=True):
+            copy.write_row(row)
+
+
+def _datetime(epoch: int) -> datetime | None:
+    return None if epoch == NAT else datetime.fromtimestamp(int(epoch), UTC)
 
 
 def risk_rows(
