@@ -185,8 +185,7 @@ def refresh(db: databases.Database) -> dict[str, Any]:
         clocks = conn.execute(text("SELECT count(*) FROM sla_clocks")).scalar_one()
         expected = conn.execute(
             text(
-                "SELECT count(*) + count(*) FILTER (WHERE case_type = 'invoice_dispute')"
-                " FROM items"
+                "SELECT count(*) + count(*) FILTER (WHERE case_type = 'invoice_dispute') FROM items"
             )
         ).scalar_one()
     check = "ok" if left == 0 and clocks == expected else f"FAILED: {left} left, {clocks} clocks"
