@@ -13,7 +13,7 @@ work. Then, each repetition:
 
 1. `config apply` of a changed policy (targets alternate between two versions),
    which marks every open item;
-2. `services.sla.refresh_all`: every open item's clocks recomputed in bulk from its
+2. `services.sla_store.refresh_all`: every open item's clocks recomputed in bulk from its
    log and stored (`sla_clocks`), one transaction; timed.
 
 Checks after each run: nothing left marked, and as many stored clocks as the
@@ -41,7 +41,7 @@ import databases
 import harness
 import workload
 from harness import log, machine_facts, parse_count, summary, write_results
-from retaguarda.services import config, sla
+from retaguarda.services import config, sla_store
 from retaguarda.services.uow import unit_of_work
 
 SEED = 20261123
@@ -162,8 +162,9 @@ def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
         )
         samples.append(sample)
     return {
-        "command": "python bench/sla_recompute.py "
-        + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "command": " ".join(
+            ["python bench/sla_recompute.py", *(shlex.quote(a) for a in sys.argv[1:])]
+        ),
         "machine": machine_facts(),
         "database": db.server_version(),
         "n": args.n,
@@ -178,7 +179,7 @@ def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
 def refresh(db: databases.Database) -> dict[str, Any]:
     t0 = time.perf_counter()
     with unit_of_work(db.engine) as conn:
-        done = sla.refresh_all(conn, now=datetime.now(UTC))
+        done = sla_store.refresh_all(conn, now=datetime.now(UTC))
     seconds = time.perf_counter() - t0
     with db.engine.connect() as conn:
         left = conn.execute(text("SELECT count(*) FROM sla_pending")).scalar_one()
@@ -206,7 +207,7 @@ def render(results: dict[str, Any]) -> str:
             f"{results['n']:,} open items, {results['events']:,} events (a fifth of the items "
             "with a wait on the customer, so pauses count); each run applies a changed policy, "
             "which marks every open item, then recomputes and stores all their clocks in bulk "
-            "(`services.sla.refresh_all`, one transaction). Median of "
+            "(`services.sla_store.refresh_all`, one transaction). Median of "
             f"{len(results['samples'])} runs (min{DASH}max).",
             "",
             f"- Recompute: {s['median']:.1f} s ({s['min']:.1f}{DASH}{s['max']:.1f}), "

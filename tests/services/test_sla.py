@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from retaguarda.domain.item import replay
 from retaguarda.domain.item.model import Action
 from retaguarda.domain.sla.clock import measure
-from retaguarda.services import config, intake, sla
+from retaguarda.services import config, intake, sla, sla_store
 from retaguarda.services import item as item_service
 from retaguarda.services.config import InvalidConfig
 from retaguarda.services.intake import ItemInput
@@ -236,8 +236,8 @@ class TestSweep:
 
     def sweep(self, engine: Engine, now: datetime) -> dict[str, int]:
         with unit_of_work(engine) as conn:
-            sla.refresh_all(conn, now=now)
-            return sla.record_alerts(conn, now=now)
+            sla_store.refresh_all(conn, now=now)
+            return sla_store.record_alerts(conn, now=now)
 
     def alert_events(self, engine: Engine, item_id: int) -> list[tuple[str, datetime, str]]:
         with unit_of_work(engine) as conn:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from retaguarda import clock
 from retaguarda.cli.common import database, one_line_errors, settings
-from retaguarda.services import sla
+from retaguarda.services import sla_store
 from retaguarda.services.uow import unit_of_work
 
 
@@ -19,12 +19,12 @@ def sweep(engine: Engine) -> dict[str, int]:
     refreshed = 0
     while True:
         with unit_of_work(engine) as conn:
-            done = sla.refresh(conn, now=clock.now())
+            done = sla_store.refresh(conn, now=clock.now())
         refreshed += done
         if not done:
             break
     with unit_of_work(engine) as conn:
-        alerts = sla.record_alerts(conn, now=clock.now())
+        alerts = sla_store.record_alerts(conn, now=clock.now())
     return {"refreshed": refreshed, **alerts}
 
 

@@ -188,7 +188,7 @@ class SlaPendingRecord(Base):
 
 
 class SlaClockRecord(Base):
-    """The clocks as last computed from the log (services.sla.refresh): what the
+    """The clocks as last computed from the log (services.sla_store.refresh): what the
     at-risk and breached lists and the risk sweep read. Derived, rebuildable."""
 
     __tablename__ = "sla_clocks"

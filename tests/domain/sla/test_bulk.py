@@ -16,6 +16,7 @@ from retaguarda.domain.item.lifecycle import TransitionCommand, allowed_actions,
 from retaguarda.domain.item.model import Action, Channel, Status
 from retaguarda.domain.sla import bulk
 from retaguarda.domain.sla.clock import measure
+from retaguarda.domain.sla.columns import columns
 from retaguarda.domain.sla.policy import Ola, SlaConfig, SlaPolicy, Target
 from tests.domain.builders import LADDER, draft
 from tests.domain.sla.test_clock import BR_SP, INVOICE, REGULATOR
@@ -103,7 +104,7 @@ def test_bulk_equals_scalar_item_by_item(
     histories_by_id = {log[0].item_id: log for log in logs if log[0].at <= at}
     if not histories_by_id:
         return
-    items, phases = bulk.columns(histories_by_id, at=at, expected_handling_minutes=HANDLING)
+    items, phases = columns(histories_by_id, at=at, expected_handling_minutes=HANDLING)
     clocks = bulk.measure_many(CONFIG, items, phases, at=int(at.timestamp()))
     got = figures(
         [
@@ -142,7 +143,7 @@ def test_bulk_equals_scalar_item_by_item(
 
 
 def test_no_item_gives_no_clock() -> None:
-    items, phases = bulk.columns({}, at=START)
+    items, phases = columns({}, at=START)
     assert len(bulk.measure_many(CONFIG, items, phases, at=int(START.timestamp()))) == 0
     assert np.asarray(items.item_id).shape == (0,)
 
@@ -155,7 +156,7 @@ def test_risk_at_is_the_first_instant_a_running_clock_is_at_risk(
     logs = [[replace(e, item_id=i) for e in log] for i, log in enumerate(logs, start=1)]
     at = max(log[-1].at for log in logs) + timedelta(seconds=later)  # after every event
     by_id = {log[0].item_id: log for log in logs}
-    items, phases = bulk.columns(by_id, at=at, expected_handling_minutes=HANDLING)
+    items, phases = columns(by_id, at=at, expected_handling_minutes=HANDLING)
     clocks = bulk.measure_many(CONFIG, items, phases, at=int(at.timestamp()))
     for k in np.flatnonzero(clocks.risk_at != bulk.NAT):
         item_id = int(items.item_id[clocks.item[k]])

@@ -14,6 +14,7 @@ from retaguarda.api.errors import responses
 from retaguarda.api.schemas.items import ClockRead
 from retaguarda.domain.errors import InvalidInput
 from retaguarda.services import sla as sla_service
+from retaguarda.services import sla_store
 
 router = APIRouter(tags=["sla"])
 
@@ -75,7 +76,7 @@ def _risk(
         raise InvalidInput("at", "timestamp must carry a UTC offset (e.g. 2026-03-02T09:00:00Z)")
     now = clock.now()
     with caller.transaction() as (conn, me):
-        return sla_service.risk_list(
+        return sla_store.risk_list(
             conn,
             kind=kind,
             principal=me,

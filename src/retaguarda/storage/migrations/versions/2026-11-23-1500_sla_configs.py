@@ -20,7 +20,7 @@ Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Utc = sa.DateTime(timezone=True)
 
 # Every event marks its item: the clocks the lists read are recomputed from the
-# log for marked items (services.sla.refresh). One statement per INSERT (or
+# log for marked items (services.sla_store.refresh). One statement per INSERT (or
 # COPY) on PostgreSQL; SQLite has only row triggers, which are cheap in-process.
 PG_MARK = """
 CREATE FUNCTION sla_mark_items() RETURNS trigger LANGUAGE plpgsql AS $$

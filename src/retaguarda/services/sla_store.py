@@ -1,0 +1,295 @@
+"""Stored SLA clocks: bulk refresh, the at-risk and breached lists, the risk sweep.
+
+The stored clocks are a derived copy of what `services.sla.clocks` computes per
+item (docs/sla.md, "Stored clocks, risk lists and the worker").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+
+from retaguarda.domain import access
+from retaguarda.domain.item.events import Event
+from retaguarda.domain.sla import bulk, columns
+from retaguarda.domain.sla.policy import SlaConfig
+from retaguarda.domain.types import require_aware
+from retaguarda.services.sla import configs, handling_minutes
+from retaguarda.storage.repos import item as item_repo
+from retaguarda.storage.repos import sla as sla_repo
+
+REFRESH_BATCH = 50_000
+
+
+def refresh(conn: Connection, *, now: datetime, limit: int = REFRESH_BATCH) -> int:
+    """Recompute the stored clocks of up to `limit` marked items, in bulk; how many."""
+    require_aware(now, field="now")
+    ids = sla_repo.take_pending(conn, limit)
+    if not ids:
+        return 0
+    sla_repo.replace_clocks(conn, ids, stored_columns(conn, ids, at=now))
+    sla_repo.clear_pending(conn, ids)
+    return len(ids)
+
+
+def refresh_all(conn: Connection, *, now: datetime) -> int:
+    """Recompute every marked item (after a configuration change: every open one)."""
+    total = 0
+    while done := refresh(conn, now=now):
+        total += done
+    return total
+
+
+def columns_of(
+    conn: Connection, item_ids: Sequence[int], *, at: datetime
+) -> tuple[bulk.Items, bulk.Phases]:
+    items = [
+        (
+            item_id,
+            created_at,
+            status,
+            {
+                "case_type": case_type,
+                "channel": channel,
+                "priority": str(priority),
+                "tier": tier,
+                "segment": segment or "",
+            },
+        )
+        for item_id, created_at, status, case_type, channel, priority, tier, segment in (
+            sla_repo.item_rows(conn, item_ids)
+        )
+    ]
+    events = sla_repo.event_rows(conn, item_ids)
+    return columns.columns_from_rows(
+        items, events, at=at, expected_handling_minutes=handling_minutes(conn)
+    )
+
+
+def measure_stored(
+    conn: Connection, item_ids: Sequence[int], *, at: datetime
+) -> tuple[bulk.Items, bulk.Clocks, list[int]]:
+    """All clocks of the items as of `at`, in bulk, each item under its version."""
+    versions = configs(conn)
+    items, phases = columns_of(conn, item_ids, at=at)
+    if not versions or not len(items):
+        return items, bulk.concat([]), []
+    applied = np.array([int(v.applied_at.timestamp()) for v in versions], dtype=np.int64)
+    chosen = columns.version_per_item(items, phases, applied)
+    parts: list[bulk.Clocks] = []
+    numbers: list[int] = []
+    when = int(at.timestamp())
+    for index in np.unique(chosen):
+        rows = np.flatnonzero(chosen == index)
+        part_items, part_phases = columns.subset(items, phases, rows)
+        part = bulk.measure_many(versions[index], part_items, part_phases, at=when)
+        # Back to positions in `items`.
+        parts.append(replace(part, item=rows[part.item]))
+        numbers += [versions[index].version] * len(part)
+    return items, bulk.concat(parts), numbers
+
+
+def stored_columns(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> dict[str, Any]:
+    """The clocks of the items as of `at`, as columns of the stored clocks table
+    (instants as int64 epoch seconds, `bulk.NAT` for none)."""
+    items, clocks, versions = measure_stored(conn, item_ids, at=at)
+    n = len(clocks)
+    return {
+        "item_id": items.item_id[clocks.item],
+        "metric": clocks.metric,
+        "policy": clocks.policy,
+        "area": clocks.area,
+        "calendar": clocks.calendar,
+        "config_version": np.array(versions, dtype=np.int64),
+        "started_at": clocks.started,
+        "due_at": clocks.due,
+        "stopped_at": clocks.stopped,
+        "risk_at": clocks.risk_at,
+        "state": np.array(bulk.STATES, dtype=object)[clocks.state],
+        "at_risk": clocks.at_risk,
+        "elapsed_s": clocks.elapsed,
+        "remaining_s": clocks.remaining,
+        "computed_at": np.full(n, int(at.timestamp()), dtype=np.int64),
+    }
+
+
+def _instant(epoch: np.int64) -> datetime | None:
+    return None if epoch == bulk.NAT else datetime.fromtimestamp(int(epoch), UTC)
+
+
+INLINE_REFRESH = 20_000
+
+
+def risk_list(
+    conn: Connection,
+    *,
+    kind: str,
+    principal: access.Principal,
+    at: datetime,
+    now: datetime,
+    area: Sequence[str] = (),
+    case_type: Sequence[str] = (),
+    policy: Sequence[str] = (),
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Open clocks at risk or breached as of `at`, least remaining business time first.
+
+    Stored clocks are brought up to date first (up to INLINE_REFRESH marked items;
+    `pending` says how many are still waiting for the worker). Asked about the
+    past, items changed since are recomputed as of `at` from their log.
+    """
+    require_aware(at, field="at")
+    refresh(conn, now=now, limit=INLINE_REFRESH)
+    found, later = sla_repo.risk_rows(
+        conn,
+        kind=kind,
+        at=at,
+        areas=access.visible_areas(principal),
+        area=area,
+        case_type=case_type,
+        policy=policy,
+    )
+    versions = {v.version: v for v in configs(conn)}
+    entries = [
+        {
+            "item_id": r.item_id,
+            "item_area": r.item_area,
+            "case_type": r.case_type,
+            "metric": r.metric,
+            "policy": r.policy,
+            "area": r.area,
+            "calendar": r.calendar,
+            "due_at": r.due_at,
+            "state": "breached" if kind == "breached" else r.state,
+            "paused": r.state == "paused",
+            "remaining_s": r.remaining_s,
+            "version": r.config_version,
+        }
+        for r in found
+    ]
+    if later:
+        entries += _recomputed(conn, later, kind=kind, at=at, policy=policy)
+    _remaining_as_of(entries, versions, at)
+    entries.sort(key=lambda e: (e["remaining_s"], e["item_id"], e["metric"]))
+    for entry in entries:
+        zone = versions[entry.pop("version")].calendars[entry["calendar"]].zone
+        entry["due_at"] = entry["due_at"].astimezone(zone)
+        entry.pop("paused")
+    return {"at": at, "pending": sla_repo.count_pending(conn), "clocks": entries[:limit]}
+
+
+def _remaining_as_of(
+    entries: list[dict[str, Any]], versions: Mapping[int, SlaConfig], at: datetime
+) -> None:
+    """Remaining business time as of `at` for running clocks (paused ones keep theirs)."""
+    groups: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        if not entry["paused"]:
+            groups.setdefault((entry["version"], entry["calendar"]), []).append(entry)
+    for (version, key), group in groups.items():
+        calendar = versions[version].calendars[key]
+        due = np.array([int(e["due_at"].timestamp()) for e in group], dtype="datetime64[s]")
+        start = np.full(len(group), int(at.timestamp()), dtype="datetime64[s]")
+        for entry, seconds in zip(group, calendar.between_many(start, due), strict=True):
+            entry["remaining_s"] = int(seconds)
+
+
+def _recomputed(
+    conn: Connection,
+    areas: Mapping[int, str],
+    *,
+    kind: str,
+    at: datetime,
+    policy: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Clocks of the items (id -> area) recomputed as of `at` from their log."""
+    item_ids = sorted(areas)
+    items, clocks, numbers = measure_stored(conn, item_ids, at=at)
+    rows = {r[0]: r for r in sla_repo.item_rows(conn, item_ids)}
+    wanted = []
+    for k in range(len(clocks)):
+        state = bulk.STATES[clocks.state[k]]
+        open_clock = clocks.stopped[k] == bulk.NAT
+        hit = state == "breached" if kind == "breached" else bool(clocks.at_risk[k])
+        if not (open_clock and hit) or (policy and clocks.policy[k] not in policy):
+            continue
+        item_id = int(items.item_id[clocks.item[k]])
+        wanted.append(
+            {
+                "item_id": item_id,
+                "item_area": areas[item_id],
+                "case_type": rows[item_id][3],
+                "metric": clocks.metric[k],
+                "policy": clocks.policy[k],
+                "area": clocks.area[k],
+                "calendar": clocks.calendar[k],
+                "due_at": _instant(clocks.due[k]),
+                "state": state,
+                "paused": state == "paused",
+                "remaining_s": int(clocks.remaining[k]),
+                "version": numbers[k],
+            }
+        )
+    return wanted
+
+
+# -- the risk sweep ---------------------------------------------------------------------
+
+AT_RISK_EVENT = "sla_at_risk"
+BREACHED_EVENT = "sla_breached"
+WORKER = "worker"
+
+
+def record_alerts(conn: Connection, *, now: datetime) -> dict[str, int]:
+    """Append `sla_at_risk` / `sla_breached` events for clocks that reached that state.
+
+    Once per clock and state: the alert's key is claimed first, so several workers
+    on PostgreSQL never record the same change twice. The event is dated when the
+    change happened (the risk instant, or one second past the due), so history
+    imported late still reads right; `recorded_at` says when it was noticed.
+    """
+    require_aware(now, field="now")
+    candidates = sla_repo.alert_candidates(conn, at=now)
+    claimed = set(
+        sla_repo.claim_alerts(
+            conn,
+            [
+                {
+                    "item_id": c.item_id,
+                    "metric": c.metric,
+                    "started_at": c.started_at,
+                    "state": c.alert,
+                    "recorded_at": now,
+                }
+                for c in candidates
+            ],
+        )
+    )
+    events = []
+    for c in candidates:
+        if (c.item_id, c.metric, c.started_at, c.alert) not in claimed:
+            continue
+        breached = c.alert == "breached"
+        events.append(
+            Event(
+                type=BREACHED_EVENT if breached else AT_RISK_EVENT,
+                at=c.due_at + timedelta(seconds=1) if breached else (c.risk_at or now),
+                actor=WORKER,
+                data={
+                    "metric": c.metric,
+                    "policy": c.policy,
+                    "area": c.area,
+                    "started_at": c.started_at.isoformat(),
+                    "due_at": c.due_at.isoformat(),
+                },
+                item_id=c.item_id,
+            )
+        )
+    item_repo.append_events(conn, events, recorded_at=now)
+    breached_count = sum(e.type == BREACHED_EVENT for e in events)
+    return {"at_risk": len(events) - breached_count, "breached": breached_count}
