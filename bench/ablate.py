@@ -78,14 +78,6 @@ VARIANTS: dict[str, list[tuple[str, str, str]]] = {
     "no-copy": [
         ("storage/repos/item.py", "    if len(values) >= _COPY_FROM:", "    if False:"),
     ],
-    # SQLAlchemy's pre-ping: a round trip on every checkout.
-    "no-idle-ping": [
-        (
-            "storage/db.py",
-            "    _ping_after_idle(engine, ping_after_idle_s)",
-            "    engine.pool._pre_ping = True",
-        ),
-    ],
     # SQLite writers wait in SQLite's busy handler, as before.
     "no-queue": [
         (

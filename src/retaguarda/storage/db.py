@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 # How long a SQLite writer waits for another before "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
-# A pooled PostgreSQL connection idle longer than this is pinged before use.
-PING_AFTER_IDLE_S = 1.0
 
 
 def normalize_url(url: str) -> str:
@@ -24,13 +21,7 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(
-    url: str,
-    *,
-    echo: bool = False,
-    pool_size: int = 10,
-    ping_after_idle_s: float = PING_AFTER_IDLE_S,
-) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     """Build the engine for `url`: SQLite with WAL and real transactions, or PostgreSQL."""
     url = normalize_url(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -42,39 +33,12 @@ def make_engine(
         )
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
-    _ping_after_idle(engine, ping_after_idle_s)
-    return engine
-
-
-def _ping_after_idle(engine: Engine, idle_s: float) -> None:
-    """Ping a pooled connection before use if it sat idle for more than `idle_s`.
-
-    A connection that was idle may have been cut (server restart, proxy or
-    firewall timeout); the ping finds out and the pool opens a fresh one, so
-    the client never sees the error. SQLAlchemy's `pool_pre_ping` pings on
-    every checkout: one round trip per request, ~10 % of a single create. A
-    connection that was in use a moment ago is known to be alive.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since <= idle_s:
-            return  # just opened, or just used
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            alive = not engine.dialect.is_disconnect(error, dbapi_connection, None)
-            if alive:
-                raise
-        if not alive:
-            # The pool discards this connection and checks out another.
-            raise exc.DisconnectionError("connection lost while idle in the pool")
+    # pool_pre_ping: a connection the server cut (restart, proxy timeout) is
+    # replaced before use, unseen by the caller. Pinging only connections idle for
+    # over a second was measured side by side and bought nothing (0.97x, noise).
+    return create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
