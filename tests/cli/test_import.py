@@ -209,7 +209,9 @@ class TestWhatIsStored:
         rows = [row(1), row(2, subject="bad\x00byte"), row(3)]
         result = cli("import", "items", str(write(tmp_path / "nul.csv", rows)))
         assert result.exit_code == 1
-        assert result.stdout.splitlines()[1:] == ["line 3: subject: contains a NUL character"]
+        assert result.stdout.splitlines()[1:] == [
+            "line 3: subject: must not contain the NUL character (U+0000)"
+        ]
         assert count(seeded, ITEMS) == 2
 
     @pytest.mark.usefixtures("seeded")

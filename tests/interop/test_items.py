@@ -190,7 +190,7 @@ class TestCsvRows:
         # PostgreSQL text cannot hold NUL: such a row would fail its whole batch.
         rows = read(f"{HEADER},subject\nA-1,web,x,s\nA-2,web,x,bad\x00byte\nA-3,web,x,s\n")
         assert [n for n, _ in accepted(rows)] == [2, 4]
-        assert problems(rows) == [(3, "subject", "contains a NUL character")]
+        assert problems(rows) == [(3, "subject", "must not contain the NUL character (U+0000)")]
 
     def test_rows_are_read_lazily(self) -> None:
         def lines() -> Iterator[str]:
@@ -252,8 +252,8 @@ class TestJsonLines:
         )
         rows = read(text, "jsonl")
         assert problems(rows) == [
-            (1, "customer.name", "contains a NUL character"),
-            (2, "tags[0]", "contains a NUL character"),
+            (1, "customer.name", "must not contain the NUL character (U+0000)"),
+            (2, "tags[0]", "must not contain the NUL character (U+0000)"),
         ]
         assert [n for n, _ in accepted(rows)] == [3]
 

@@ -52,9 +52,6 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("external_ref", "channel", "case_type")
 TAG_SEPARATOR = ";"
-# PostgreSQL text cannot hold NUL, so one would fail its whole batch; refuse the row.
-NUL = "\x00"
-NUL_MESSAGE = "contains a NUL character"
 
 
 def format_of(path: Path) -> Format:
@@ -148,10 +145,6 @@ def _csv_rows(reader: Any, columns: list[str], model: type[M]) -> Iterator[Row[M
                 InvalidInput("row", f"has {len(cells)} cells, the header has {len(columns)}"),
             )
             continue
-        nul = next((i for i, cell in enumerate(cells) if NUL in cell), None)
-        if nul is not None:
-            yield line, InvalidInput(columns[nul], NUL_MESSAGE)
-            continue
         yield line, validate(layout.body(cells), model, field_of=csv_field)
 
 
@@ -218,31 +211,7 @@ def read_jsonl(lines: Iterable[str], *, model: type[M]) -> Iterator[Row[M]]:
         if not isinstance(body, dict):
             yield number, InvalidInput("json", "must be a JSON object (an item body)")
             continue
-        if "\\u0000" in line and (where := _nul_at(body)) is not None:
-            yield number, InvalidInput(json_field(where), NUL_MESSAGE)
-            continue
         yield number, validate(body, model, field_of=json_field)
-
-
-def _nul_at(value: Any, path: tuple[int | str, ...] = ()) -> tuple[int | str, ...] | None:
-    """The path of the first string (or key) holding a NUL in a decoded JSON value."""
-    if isinstance(value, str):
-        return path if NUL in value else None
-    entries: Iterable[tuple[int | str, Any]]
-    if isinstance(value, dict):
-        entries = value.items()
-    elif isinstance(value, list):
-        entries = enumerate(value)
-    else:
-        return None
-    for key, inner in entries:
-        here = (*path, key)
-        if isinstance(key, str) and NUL in key:
-            return here
-        found = _nul_at(inner, here)
-        if found is not None:
-            return found
-    return None
 
 
 def json_field(loc: Sequence[int | str]) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
@@ -41,9 +42,10 @@ CENT = Decimal("0.01")
 
 def _refuse_nul(value: str) -> str:
     # PostgreSQL cannot store U+0000 in text or JSON; refuse it here, per field,
-    # rather than fail the whole batch in the database.
+    # rather than fail the whole batch in the database. The one check for every
+    # way in: REST bodies, CSV cells and JSON lines all become an ItemInput.
     if "\x00" in value:
-        raise ValueError("must not contain the NUL character (U+0000)")
+        raise PydanticCustomError("nul_character", "must not contain the NUL character (U+0000)")
     return value
 
 
