@@ -12,6 +12,8 @@ from sqlalchemy import Connection
 from retaguarda.domain import access
 from retaguarda.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from retaguarda.domain.item.events import Event
+from retaguarda.domain.item.journey import Stay
+from retaguarda.domain.item.journey import journey as item_journey
 from retaguarda.domain.item.lifecycle import TransitionCommand, transition
 from retaguarda.domain.item.model import Action, WorkItem
 from retaguarda.domain.types import require_aware
@@ -38,6 +40,11 @@ def events(conn: Connection, item_id: int, *, principal: access.Principal) -> li
     """Return the item's event log, oldest first."""
     get(conn, item_id, principal=principal)
     return item_repo.history(conn, item_id)
+
+
+def journey(conn: Connection, item_id: int, *, principal: access.Principal) -> list[Stay]:
+    """The item's path up the tier ladder (see domain.item.journey)."""
+    return item_journey(events(conn, item_id, principal=principal))
 
 
 def list_items(

@@ -21,6 +21,7 @@ from retaguarda.api.schemas.items import (
     ItemCreate,
     ItemPage,
     ItemRead,
+    StayRead,
     TransitionCreate,
 )
 from retaguarda.domain.errors import DomainError, InvalidInput
@@ -165,6 +166,14 @@ def get_item_events(item_id: int, caller: CallerDep) -> list[EventRead]:
     """Return the item's events, oldest first."""
     with caller.transaction() as (conn, me):
         return [EventRead.of(e) for e in item_service.events(conn, item_id, principal=me)]
+
+
+@router.get("/{item_id}/journey", response_model=list[StayRead], responses=responses(401, 404))
+def get_item_journey(item_id: int, caller: CallerDep) -> list[StayRead]:
+    """The item's tiers in order: when it entered and left each, who moved it and why."""
+    with caller.transaction() as (conn, me):
+        stays = item_service.journey(conn, item_id, principal=me)
+    return [StayRead.model_validate(s, from_attributes=True) for s in stays]
 
 
 @router.post(

@@ -114,6 +114,17 @@ class EventRead(BaseModel):
         )
 
 
+class StayRead(BaseModel):
+    """One tier of an item's journey."""
+
+    tier: str
+    area: str = Field(description="the item's area when it entered the tier")
+    entered_at: datetime
+    entered_by: str
+    reason: str | None = Field(description="why it was escalated here; null for receipt")
+    left_at: datetime | None = Field(description="null while the item is still there")
+
+
 class TransitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
