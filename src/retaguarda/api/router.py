@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from retaguarda.api.routes import items, sla
+from retaguarda.api.routes import agents, items, sla
 
 router = APIRouter()
 router.include_router(items.router)
 router.include_router(sla.router)
+router.include_router(agents.router)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from retaguarda.domain.catalog import Role
+from retaguarda.domain.catalog import Agent, Role
 from retaguarda.domain.errors import Forbidden
 from retaguarda.domain.item.model import Action, WorkItem
 
@@ -94,3 +94,18 @@ def require_any_role(principal: Principal, roles: Iterable[Role], *, what: str) 
     allowed = tuple(roles)  # `roles` may be a one-shot iterator; it is read twice
     if principal.role not in allowed:
         raise Forbidden(f"{what} needs role {' or '.join(r.value for r in allowed)}")
+
+
+def require_agent(principal: Principal, agent: Agent) -> None:
+    """Acting for an agent (presence, next item): specialists for themselves only,
+    supervisors for agents who share one of their areas, admins and integrations
+    for anyone."""
+    if principal.is_unscoped:
+        return
+    if principal.role is Role.SPECIALIST:
+        if principal.agent != agent.key:
+            raise Forbidden("a specialist may act only for themselves", field="agent")
+        return
+    if principal.role is Role.SUPERVISOR and set(agent.areas) & set(principal.areas):
+        return
+    raise Forbidden(f"agent {agent.key!r} works outside your areas", field="agent")

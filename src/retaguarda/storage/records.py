@@ -229,6 +229,30 @@ class SlaAlertRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class AgentEventRecord(Base):
+    """The append-only log of what happens to agents (presence changes)."""
+
+    __tablename__ = "agent_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(ForeignKey("agents.key"))
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_agent_events_agent_at", "agent", "at"),)
+
+
+class AgentPresenceRecord(Base):
+    """Each agent's presence now: the last presence event, kept for the claim."""
+
+    __tablename__ = "agent_presence"
+    agent: Mapped[str] = mapped_column(ForeignKey("agents.key"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 def table_of(record: type[Base]) -> Table:
     """The Core table behind a record class, typed as such for statement builders."""
     return cast(Table, record.__table__)

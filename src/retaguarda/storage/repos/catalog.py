@@ -70,6 +70,20 @@ def has_area(conn: Connection, key: str) -> bool:
     return conn.scalar(select(areas.c.key).where(areas.c.key == key)) is not None
 
 
+def agent(conn: Connection, key: str) -> Agent | None:
+    row = conn.execute(select(agents).where(agents.c.key == key)).one_or_none()
+    if row is None:
+        return None
+    return Agent(
+        key=row.key,
+        name=row.name,
+        areas=tuple(row.areas),
+        tiers=tuple(row.tiers),
+        skills=dict(row.skills),
+        capacity=row.capacity,
+    )
+
+
 def has_agent(conn: Connection, key: str) -> bool:
     return conn.scalar(select(agents.c.key).where(agents.c.key == key)) is not None
 
