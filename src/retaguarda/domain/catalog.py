@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -51,6 +51,8 @@ class Agent:
     tiers: tuple[str, ...] = ()
     skills: Mapping[str, int] = field(default_factory=dict)
     capacity: int = 1
+    # {calendar: KEY} or a calendar's own shape (domain/routing/schedule.py); None: always
+    schedule: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from retaguarda.domain.catalog import (
     merge,
 )
 from retaguarda.domain.errors import DomainError
+from retaguarda.domain.routing import schedule
 from retaguarda.domain.sla import document as sla_document
 from retaguarda.storage.repos import catalog as catalog_repo
 from retaguarda.storage.repos import sla as sla_repo
@@ -68,6 +69,7 @@ class AgentIn(_Strict):
     tiers: list[str] = Field(default_factory=list)
     skills: dict[str, int] = Field(default_factory=dict)
     capacity: int = 1
+    schedule: dict[str, Any] | None = None  # checked by domain.routing.schedule
 
 
 class UserIn(_Strict):
@@ -117,7 +119,7 @@ def _parse(text: str, *, source: str) -> tuple[Catalog, dict[str, Any]]:
         tiers=tuple(data.tiers),
         skills=tuple(data.skills),
         case_types=tuple(CaseType(**_frozen(c.model_dump())) for c in data.case_types),
-        agents=tuple(Agent(**_frozen(a.model_dump())) for a in data.agents),
+        agents=tuple(Agent(**_frozen(_json_ready(a.model_dump()))) for a in data.agents),
         users=tuple(User(**_frozen(u.model_dump())) for u in data.users),
     )
     sla = {
@@ -176,6 +178,13 @@ def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Ch
     sla_merged, labels = sla_document.merge(sla_current, sla_incoming)
     if sla_incoming:
         problems += sla_document.check(sla_merged, merged, labels)
+    calendar_keys = {
+        c["key"]
+        for c in sla_merged.get("calendars", [])
+        if isinstance(c, dict) and isinstance(c.get("key"), str)
+    }
+    for i, agent in enumerate(incoming.agents):
+        problems += schedule.check(f"agents[{i}].schedule", agent.schedule, calendar_keys)
     if problems:
         raise InvalidConfig(source, problems)
     if changes:

@@ -76,6 +76,7 @@ class AgentRecord(Base):
     tiers: Mapped[list[str]] = mapped_column(Json)
     skills: Mapped[dict[str, int]] = mapped_column(Json)
     capacity: Mapped[int] = mapped_column(Integer)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class UserRecord(Base):

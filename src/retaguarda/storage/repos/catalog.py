@@ -51,6 +51,7 @@ def load(conn: Connection) -> Catalog:
                 tiers=tuple(r.tiers),
                 skills=dict(r.skills),
                 capacity=r.capacity,
+                schedule=r.schedule,
             )
             for r in conn.execute(select(agents).order_by(agents.c.key))
         ),
@@ -81,6 +82,7 @@ def agent(conn: Connection, key: str) -> Agent | None:
         tiers=tuple(row.tiers),
         skills=dict(row.skills),
         capacity=row.capacity,
+        schedule=row.schedule,
     )
 
 
@@ -127,6 +129,7 @@ def save(conn: Connection, catalog: Catalog, *, now: datetime) -> None:
                 "tiers": list(agent.tiers),
                 "skills": dict(agent.skills),
                 "capacity": agent.capacity,
+                "schedule": None if agent.schedule is None else dict(agent.schedule),
             },
         )
     for user in catalog.users:
