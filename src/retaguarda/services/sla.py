@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from retaguarda.domain import access
 from retaguarda.domain.item.events import Event
@@ -51,9 +51,7 @@ def config_in_force(conn: Connection, uid: str | None) -> SlaConfig | None:
 
 def handling_minutes(conn: Connection) -> dict[str, int | None]:
     """Each case type's expected handling time, for the predicted-breach rule."""
-    case_types = catalog_repo.case_types
-    rows = conn.execute(select(case_types.c.key, case_types.c.expected_handling_minutes))
-    return {row.key: row.expected_handling_minutes for row in rows}
+    return catalog_repo.handling_minutes(conn)
 
 
 def measure_many(

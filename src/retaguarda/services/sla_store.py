@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -118,10 +118,6 @@ def stored_columns(conn: Connection, item_ids: Sequence[int], *, at: datetime) -
     }
 
 
-def _instant(epoch: np.int64) -> datetime | None:
-    return None if epoch == bulk.NAT else datetime.fromtimestamp(int(epoch), UTC)
-
-
 INLINE_REFRESH = 20_000
 
 
@@ -228,7 +224,7 @@ def _recomputed(
                 "policy": clocks.policy[k],
                 "area": clocks.area[k],
                 "calendar": clocks.calendar[k],
-                "due_at": _instant(clocks.due[k]),
+                "due_at": bulk.instant(clocks.due[k]),
                 "state": state,
                 "paused": state == "paused",
                 "remaining_s": int(clocks.remaining[k]),

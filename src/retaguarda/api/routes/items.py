@@ -65,7 +65,7 @@ def _create_item(body: ItemCreate, caller: Caller) -> tuple[bool, ItemRead]:
             item, measured = result.item, result.clocks
         else:  # already known: read it as it is now
             item = item_service.get(conn, result.item_id, principal=me)
-            measured = sla_service.clocks(conn, item.id, principal=me, at=now)
+            measured = sla_service.measure_items(conn, [item.id], at=now)[item.id]
     return result.status == "created", ItemRead.of(item, measured)
 
 
@@ -157,7 +157,7 @@ def get_item(item_id: int, caller: CallerDep) -> ItemRead:
     """Return one item."""
     with caller.transaction() as (conn, me):
         item = item_service.get(conn, item_id, principal=me)
-        measured = sla_service.clocks(conn, item_id, principal=me, at=clock.now())
+        measured = sla_service.measure_items(conn, [item_id], at=clock.now())[item_id]
         return ItemRead.of(item, measured)
 
 
@@ -197,5 +197,5 @@ def transition_item(item_id: int, body: TransitionCreate, caller: CallerDep) -> 
             to_tier=body.to_tier,
             assignee=body.assignee,
         )
-        measured = sla_service.clocks(conn, item_id, principal=me, at=clock.now())
+        measured = sla_service.measure_items(conn, [item_id], at=clock.now())[item_id]
     return ItemRead.of(item, measured)

@@ -11,6 +11,7 @@ item that both give the same figures on random histories.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import numpy as np
@@ -31,6 +32,11 @@ I64 = npt.NDArray[np.int64]
 NAT = np.iinfo(np.int64).min  # "no instant" in the int64 epoch-second columns
 STATUS_CODES = {status: code for code, status in enumerate(Status)}
 STATES = ("running", "paused", "met", "breached")
+
+
+def instant(epoch: int | np.int64) -> datetime | None:
+    """An epoch-second column value as an aware UTC datetime (None for NAT)."""
+    return None if epoch == NAT else datetime.fromtimestamp(int(epoch), UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,12 @@ def ladder(conn: Connection) -> tuple[str, ...]:
     return tuple(conn.scalars(select(tiers.c.key).order_by(tiers.c.rank)))
 
 
+def handling_minutes(conn: Connection) -> dict[str, int | None]:
+    """Each case type's expected handling time in minutes (None: not given)."""
+    rows = conn.execute(select(case_types.c.key, case_types.c.expected_handling_minutes))
+    return {row.key: row.expected_handling_minutes for row in rows}
+
+
 def has_area(conn: Connection, key: str) -> bool:
     return conn.scalar(select(areas.c.key).where(areas.c.key == key)) is not None
 

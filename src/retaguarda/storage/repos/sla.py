@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, case, delete, func, insert, literal, select
 
-from retaguarda.domain.sla.bulk import NAT
+from retaguarda.domain.sla.bulk import NAT, instant
 from retaguarda.storage.dialect import among
 from retaguarda.storage.dialect import insert as dialect_insert
 from retaguarda.storage.records import (
@@ -157,7 +157,7 @@ def replace_clocks(conn: Connection, item_ids: Sequence[int], columns: dict[str,
         _copy_clocks(conn, columns)
     else:
         values = {
-            name: [_datetime(v) for v in columns[name]]
+            name: [instant(v) for v in columns[name]]
             if name in _INSTANTS
             else columns[name].tolist()
             for name in _CLOCK_COLUMNS
@@ -187,10 +187,6 @@ def _copy_clocks(conn: Connection, columns: dict[str, Any]) -> None:
     ):
         for row in zip(*text_columns, strict=True):
             copy.write_row(row)
-
-
-def _datetime(epoch: int) -> datetime | None:
-    return None if epoch == NAT else datetime.fromtimestamp(int(epoch), UTC)
 
 
 def risk_rows(
