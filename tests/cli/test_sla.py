@@ -54,6 +54,12 @@ class TestWorker:
         out = ok(cli("worker", "--once")).stdout.strip().splitlines()
         # Both clocks of an item received in April are long overdue.
         assert len(out) == 1
-        assert out[0].endswith("refreshed 1 items; recorded 0 at risk, 2 breached")
+        # The new item waits for an agent: the sweep also ranks it in the queue.
+        assert out[0].endswith(
+            "refreshed 1 items; recorded 0 at risk, 2 breached; escalated 0 items; "
+            "ranked 1 queued items"
+        )
         again = ok(cli("worker", "--once")).stdout.strip()
-        assert again.endswith("recorded 0 at risk, 0 breached")
+        assert again.endswith(
+            "recorded 0 at risk, 0 breached; escalated 0 items; ranked 0 queued items"
+        )

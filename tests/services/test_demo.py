@@ -14,7 +14,9 @@ from retaguarda.domain.catalog import Role
 from retaguarda.domain.errors import Conflict
 from retaguarda.domain.item import replay
 from retaguarda.domain.item.model import Action, Status, WorkItem
-from retaguarda.services import demo, intake
+from retaguarda.domain.routing.eligibility import Presence
+from retaguarda.services import agent as agent_service
+from retaguarda.services import demo, intake, routing
 from retaguarda.services import item as item_service
 from retaguarda.services.uow import unit_of_work
 from retaguarda.storage.records import Base
@@ -128,6 +130,18 @@ class TestGenerate:
                 resolve = [e for e in events if e.type == "resolved"][-1]
                 assert resolve.actor == stored.assignee  # the specialist, not the importer
                 assert resolve.data["reason"] == stored.reason
+
+    def test_the_team_is_available_and_the_queue_ranked(self, engine: Engine):
+        generate(engine)
+        waiting = [i for i in all_items(engine) if i.status in (Status.NEW, Status.QUEUED)]
+        with unit_of_work(engine) as conn:
+            assert routing.queue_counts(conn) == {"queued": len(waiting), "to_rank": 0}
+            agents = demo.catalog().agents
+            states = [agent_service.presence(conn, a.key, principal=ADMIN) for a in agents]
+            assert {s.status for s in states} == {Presence.AVAILABLE}
+            # Someone gets the first waiting item of their areas.
+            taken = [routing.next_item(conn, a.key, principal=ADMIN, now=NOW) for a in agents]
+        assert any(t is not None and t.status is Status.ASSIGNED for t in taken)
 
     def test_events_are_chronological_and_replay_to_the_stored_items(self, engine: Engine):
         generate(engine)

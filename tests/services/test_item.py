@@ -130,7 +130,7 @@ class TestAct:
             assert item_repo.get(conn, item_id).version == 1
 
         assert caught.value.status == "new"
-        assert caught.value.allowed == ("assign", "cancel", "escalate", "queue")
+        assert caught.value.allowed == ("assign", "cancel", "escalate", "queue", "transfer")
         assert caught.value.field == "action"
         assert isinstance(caught.value, Conflict)  # the 409 family
         assert count(engine, EVENTS) == 1
@@ -188,9 +188,12 @@ class TestOptimisticLock:
         def someone_else_acts_first(
             _conn: Connection, _cursor: Any, statement: str, *_args: Any
         ) -> None:
-            # Runs on our connection just before our UPDATE of the item: another
-            # connection assigns the item and commits in between.
-            if statement.lstrip().upper().startswith("UPDATE ITEMS") and not interleaved:
+            # Runs on our connection just before our first write (the routing queue's
+            # row, then the item's): another connection assigns the item and commits
+            # in between. (Interleaved any later, it would wait for our lock on the
+            # queue row, and so for us: a real writer would, then fail its own check.)
+            first_write = statement.lstrip().upper().startswith(_OUR_WRITES)
+            if first_write and not interleaved:
                 interleaved.append(act(engine, item_id, "assign", assignee="bruno", by=SOFIA))
 
         with unit_of_work(engine) as conn:
@@ -210,6 +213,9 @@ class TestOptimisticLock:
         assert [(e.type, e.data["changes"]) for e in log[1:]] == [
             ("assigned", {"assignee": "bruno"})
         ]
+
+
+_OUR_WRITES = ("UPDATE ITEMS", "DELETE FROM ROUTING_QUEUE", "INSERT INTO ROUTING_QUEUE")
 
 
 class TestScope:
@@ -440,9 +446,15 @@ class TestListItems:
         assert found(ANA, area=["finance"]) == []  # a filter never widens the scope
 
 
+# The agents of each area in the test configuration: an agent is assigned only there.
+AGENTS_OF = {"backoffice": ["ana", "bruno"], "finance": ["carla"]}
+
+
 def random_command(rng: random.Random, item: WorkItem) -> tuple[Action, dict[str, Any]]:
     """A legal action for `item` with the fields it needs, chosen by `rng`."""
     choices = sorted(allowed_actions(item.status) - {Action.CLOSE, Action.CANCEL})
+    if not AGENTS_OF.get(item.area):  # nobody works there to be assigned
+        choices = [a for a in choices if a is not Action.ASSIGN]
     if item.tier == LADDER[-1]:
         choices = [a for a in choices if a is not Action.ESCALATE]
     if not choices:  # resolved at the top tier: only close remains
@@ -452,11 +464,13 @@ def random_command(rng: random.Random, item: WorkItem) -> tuple[Action, dict[str
     if rng.random() < 0.3:
         fields["note"] = f"note {rng.randrange(1000)}"
     if action is Action.ASSIGN:
-        fields["assignee"] = rng.choice(["ana", "bruno", "carla"])
+        fields["assignee"] = rng.choice(AGENTS_OF[item.area])
     elif action is Action.QUEUE and rng.random() < 0.5:
         fields["area"] = rng.choice(["backoffice", "finance", "logistics"])
     elif action is Action.PEND_AREA:
         fields["area"] = rng.choice([a for a in ("finance", "logistics") if a != item.area])
+    elif action is Action.TRANSFER:
+        fields["area"] = rng.choice([a for a in ("backoffice", "finance") if a != item.area])
     elif action is Action.RESOLVE and rng.random() < 0.7:
         fields["reason"] = rng.choice(["duplicate_charge", "refund_issued", "no_fault"])
     elif action is Action.ESCALATE:

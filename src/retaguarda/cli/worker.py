@@ -1,4 +1,5 @@
-"""`retaguarda worker`: keeps stored SLA clocks current and records risk and breaches."""
+"""`retaguarda worker`: keeps stored SLA clocks current, records risk and breaches, and
+ranks the routing queue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from sqlalchemy import Engine
 
 from retaguarda import clock
 from retaguarda.cli.common import database, one_line_errors, settings
+from retaguarda.services import escalation as escalation_service
+from retaguarda.services import routing as routing_service
 from retaguarda.services import sla_store
 from retaguarda.services.uow import unit_of_work
 
@@ -24,8 +27,18 @@ def sweep(engine: Engine) -> dict[str, int]:
         if not done:
             break
     with unit_of_work(engine) as conn:
-        alerts = sla_store.record_alerts(conn, now=clock.now())
-    return {"refreshed": refreshed, **alerts}
+        # Alerts, and the escalations of `resolution_breached` rules they trigger.
+        alerts = escalation_service.record_alerts(conn, now=clock.now())
+    # Queued items not yet ranked by their area's policy (or ranked under a
+    # configuration since changed), a batch per unit of work.
+    ranked = 0
+    while True:
+        with unit_of_work(engine) as conn:
+            done = routing_service.rank_pending(conn, now=clock.now())
+        ranked += done
+        if not done:
+            break
+    return {"refreshed": refreshed, **alerts, "ranked": ranked}
 
 
 @one_line_errors
@@ -43,7 +56,9 @@ def worker(
             tally = sweep(engine)
             typer.echo(
                 f"{clock.now().isoformat(timespec='seconds')} refreshed {tally['refreshed']} "
-                f"items; recorded {tally['at_risk']} at risk, {tally['breached']} breached"
+                f"items; recorded {tally['at_risk']} at risk, {tally['breached']} breached; "
+                f"escalated {tally['escalated']} items; "
+                f"ranked {tally['ranked']} queued items"
             )
             if once:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from enum import StrEnum
@@ -24,9 +25,13 @@ from retaguarda.domain.catalog import (
     merge,
 )
 from retaguarda.domain.errors import DomainError
+from retaguarda.domain.item import escalation, repeat
 from retaguarda.domain.routing import schedule
+from retaguarda.domain.routing import settings as routing_settings
 from retaguarda.domain.sla import document as sla_document
 from retaguarda.storage.repos import catalog as catalog_repo
+from retaguarda.storage.repos import routing as routing_repo
+from retaguarda.storage.repos import settings as settings_repo
 from retaguarda.storage.repos import sla as sla_repo
 
 
@@ -90,6 +95,33 @@ class ConfigFile(_Strict):
     calendars: list[dict[str, Any]] | None = None
     sla_policies: list[dict[str, Any]] | None = None
     olas: list[dict[str, Any]] | None = None
+    # Settings sections, each checked by its domain module (SETTINGS below).
+    routing: dict[str, Any] | None = None
+    skill_rules: list[dict[str, Any]] | None = None
+    escalation: list[Any] | None = None
+    repeat_contacts: dict[str, Any] | None = None
+
+
+Checker = Callable[[Any, Catalog], list[Problem]]
+
+# Sections stored whole as documents (storage/repos/settings.py): name -> checker,
+# given the catalog as it will be once the file is applied.
+SETTINGS: dict[str, Checker] = {
+    routing_settings.ROUTING: lambda doc, catalog: routing_settings.check_routing(
+        doc, areas={a.key for a in catalog.areas}
+    ),
+    routing_settings.SKILL_RULES: lambda doc, catalog: routing_settings.check_skill_rules(
+        doc, skills=set(catalog.skills), case_types={c.key for c in catalog.case_types}
+    ),
+    escalation.ESCALATION: lambda doc, catalog: escalation.check(
+        doc, tiers=catalog.tiers, case_types={c.key for c in catalog.case_types}
+    ),
+    repeat.REPEAT_CONTACTS: lambda doc, _catalog: repeat.check(doc),
+}
+# Changes to these sections change how queued items are ranked.
+RANKING_SECTIONS = frozenset(
+    {routing_settings.ROUTING, routing_settings.SKILL_RULES, "case_types", *sla_document.SECTIONS}
+)
 
 
 def parse(text: str, *, source: str) -> Catalog:
@@ -97,8 +129,8 @@ def parse(text: str, *, source: str) -> Catalog:
     return _parse(text, source=source)[0]
 
 
-def _parse(text: str, *, source: str) -> tuple[Catalog, dict[str, Any]]:
-    """The catalog and the SLA sections (as given) of a configuration document."""
+def _parse(text: str, *, source: str) -> tuple[Catalog, dict[str, Any], dict[str, Any]]:
+    """The catalog, the SLA sections and the settings sections (as given) of a document."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -127,7 +159,8 @@ def _parse(text: str, *, source: str) -> tuple[Catalog, dict[str, Any]]:
         for s in sla_document.SECTIONS
         if getattr(data, s) is not None
     }
-    return catalog, sla
+    given = {s: _json_ready(getattr(data, s)) for s in SETTINGS if getattr(data, s) is not None}
+    return catalog, sla, given
 
 
 def _json_ready(value: Any) -> Any:
@@ -169,7 +202,7 @@ def _problem(error: Any) -> Problem:
 
 def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Change]:
     """Create or update what the file declares; return the changes (none the second time)."""
-    incoming, sla_incoming = _parse(text, source=source)
+    incoming, sla_incoming, settings_incoming = _parse(text, source=source)
     current = catalog_repo.load(conn)
     problems = check(incoming, existing=current)
     merged, changes = merge(current, incoming)
@@ -185,6 +218,8 @@ def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Ch
     }
     for i, agent in enumerate(incoming.agents):
         problems += schedule.check(f"agents[{i}].schedule", agent.schedule, calendar_keys)
+    for section, document in settings_incoming.items():
+        problems += SETTINGS[section](document, merged)
     if problems:
         raise InvalidConfig(source, problems)
     if changes:
@@ -195,7 +230,18 @@ def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Ch
         # Every open item's stored clocks are now stale: recomputed in bulk by the
         # next refresh (the worker, or the first risk list asked for).
         sla_repo.mark_open_items(conn)
-    return changes + sla_changes
+    stored_settings = settings_repo.many(conn, list(settings_incoming))
+    settings_changes = []
+    for section, document in settings_incoming.items():
+        if stored_settings.get(section) != document:
+            settings_repo.put(conn, section, document, now=now)
+            kind = "updated" if section in stored_settings else "created"
+            settings_changes.append(Change(section, section, kind))
+    everything = changes + sla_changes + settings_changes
+    if any(c.section in RANKING_SECTIONS for c in everything):
+        # Queued items keep their order until the worker ranks them again.
+        routing_repo.mark_stale(conn)
+    return everything
 
 
 def _sla_changes(current: dict[str, Any], merged: dict[str, Any]) -> list[Change]:
@@ -224,6 +270,7 @@ def export(conn: Connection) -> str:
     stored = sla_repo.latest(conn)
     if stored is not None:
         document.update(stored[1])
+    document.update(settings_repo.many(conn, list(SETTINGS)))
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 

@@ -37,7 +37,9 @@ from retaguarda.domain.catalog import Agent, CaseType, Catalog, Change, Role
 from retaguarda.domain.errors import Conflict
 from retaguarda.domain.item.lifecycle import TransitionCommand
 from retaguarda.domain.item.model import Action, Channel
-from retaguarda.services import config, intake, item
+from retaguarda.domain.routing.eligibility import Presence
+from retaguarda.services import agent as agent_service
+from retaguarda.services import config, intake, item, routing
 from retaguarda.services.intake import CustomerInput, ItemInput
 from retaguarda.services.uow import unit_of_work
 from retaguarda.storage.repos import item as item_repo
@@ -511,6 +513,16 @@ def generate(
                 )
         if progress is not None:
             progress(done, len(days))
+    with unit_of_work(engine) as conn:
+        # The team is at work when the demo opens: available, the queue ranked, so
+        # `POST /api/v1/agents/{key}/next` hands out the day's work at once.
+        admin = principals[INTEGRATION]
+        for agent in catalog().agents:
+            agent_service.set_presence(
+                conn, agent.key, Presence.AVAILABLE, principal=admin, now=now
+            )
+        while routing.rank_pending(conn, now=now):
+            pass
     return len(planned)
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +23,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -136,6 +139,8 @@ class ItemRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Optimistic lock: a transition updates only the version it read.
     version: Mapped[int] = mapped_column(Integer)
+    # The earlier item of the same customer this one repeats (repeat contacts).
+    repeat_of: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
 
     __table_args__ = (
         Index("uq_items_channel_external_ref", "channel", "external_ref", unique=True),
@@ -252,6 +257,48 @@ class AgentPresenceRecord(Base):
     agent: Mapped[str] = mapped_column(ForeignKey("agents.key"), primary_key=True)
     status: Mapped[str] = mapped_column(String(10))
     since: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SettingRecord(Base):
+    """One configuration section outside the catalog and the SLA versions (routing,
+    skill rules, escalation, repeat contacts): its document as last applied."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[Any] = mapped_column(Json)
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RoutingQueueRecord(Base):
+    """Items waiting for an agent (new or queued, nobody assigned), with the sort key
+    of their area's routing policy: what the next-item claim reads, by index.
+
+    k0, k1, k2 are the policy's key (domain.routing.rank); (2, 0, 0) until ranked,
+    which offers unranked rows after every ranked one, oldest first. `stale`: ranked under a
+    configuration since changed; the order stands until the worker ranks it again.
+    `needs`: skill -> minimum level; {} until ranked (the claim checks those itself).
+    """
+
+    __tablename__ = "routing_queue"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(64))
+    received: Mapped[datetime] = mapped_column(UtcDateTime)
+    needs: Mapped[dict[str, int]] = mapped_column(Json)
+    k0: Mapped[int] = mapped_column(SmallInteger)
+    k1: Mapped[float] = mapped_column(Float(53))
+    k2: Mapped[int] = mapped_column(SmallInteger)
+    stale: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+    __table_args__ = (
+        Index("ix_routing_queue_order", "area", "k0", "k1", "k2", "received", "item_id"),
+        Index(
+            "ix_routing_queue_unranked",
+            "area",
+            postgresql_where=text("k0 = 2 OR stale"),
+            sqlite_where=text("k0 = 2 OR stale"),
+        ),
+    )
 
 
 def table_of(record: type[Base]) -> Table:

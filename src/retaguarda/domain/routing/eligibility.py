@@ -41,11 +41,14 @@ class SkillRule:
     case_type: tuple[str, ...] = ()
 
     def applies(self, item: WorkItem) -> bool:
-        if self.amount_gte is not None and (item.amount is None or item.amount < self.amount_gte):
+        return self.matches(item.case_type, item.channel.value, item.amount)
+
+    def matches(self, case_type: str, channel: str, amount: Decimal | None) -> bool:
+        if self.amount_gte is not None and (amount is None or amount < self.amount_gte):
             return False
-        if self.channel and item.channel.value not in self.channel:
+        if self.channel and channel not in self.channel:
             return False
-        return not self.case_type or item.case_type in self.case_type
+        return not self.case_type or case_type in self.case_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,27 @@ def required_skills(
         if rule.applies(item):
             needed[rule.skill] = max(needed.get(rule.skill, 0), rule.level)
     return needed
+
+
+def needs_of(
+    case_type: str,
+    channel: str,
+    amount: Decimal | None,
+    case_type_skills: Mapping[str, Sequence[str]],
+    rules: Sequence[SkillRule],
+) -> dict[str, int]:
+    """`required_skills` from an item's fields (what ranking stores with a queued row):
+    its case type's skills at level 1, raised by the rules that apply."""
+    needed = dict.fromkeys(case_type_skills.get(case_type, ()), 1)
+    for rule in rules:
+        if rule.matches(case_type, channel, amount):
+            needed[rule.skill] = max(needed.get(rule.skill, 0), rule.level)
+    return needed
+
+
+def meets(skills: Mapping[str, int], needed: Mapping[str, int]) -> bool:
+    """Whether an agent with `skills` has every needed skill at its level."""
+    return all(skills.get(skill, 0) >= level for skill, level in needed.items())
 
 
 def why_not(state: AgentNow, item: WorkItem, needed: Mapping[str, int]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
@@ -73,14 +74,23 @@ def handling_minutes(conn: Connection) -> dict[str, int | None]:
     return {row.key: row.expected_handling_minutes for row in rows}
 
 
+def case_type_skills(conn: Connection) -> dict[str, tuple[str, ...]]:
+    """Each case type's required skills (at level 1; rules may raise them)."""
+    rows = conn.execute(select(case_types.c.key, case_types.c.skills))
+    return {row.key: tuple(row.skills) for row in rows}
+
+
 def has_area(conn: Connection, key: str) -> bool:
     return conn.scalar(select(areas.c.key).where(areas.c.key == key)) is not None
 
 
 def agent(conn: Connection, key: str) -> Agent | None:
     row = conn.execute(select(agents).where(agents.c.key == key)).one_or_none()
-    if row is None:
-        return None
+    return None if row is None else to_agent(row)
+
+
+def to_agent(row: Any) -> Agent:
+    """An agent from a row holding the agents table's columns."""
     return Agent(
         key=row.key,
         name=row.name,
