@@ -84,7 +84,13 @@ class TestCreate:
         assert item["customer"]["name"] == "Maria Silva"
         assert item["amount"] == "189.90"
         assert item["created_at"] == item["updated_at"]
-        assert sorted(item["allowed_actions"]) == ["assign", "cancel", "escalate", "queue"]
+        assert sorted(item["allowed_actions"]) == [
+            "assign",
+            "cancel",
+            "escalate",
+            "queue",
+            "transfer",
+        ]
 
     def test_same_channel_and_ref_again_is_200_with_the_same_item(
         self, client: TestClient, auth: dict, engine: Engine
@@ -298,7 +304,7 @@ class TestTransitions:
         out = response.json()
         assert out["error"] == "IllegalTransition"
         assert out["status"] == "new"
-        assert out["allowed_actions"] == ["assign", "cancel", "escalate", "queue"]
+        assert out["allowed_actions"] == ["assign", "cancel", "escalate", "queue", "transfer"]
         assert out["field"] == "action"
 
     def test_escalation_climbs_the_ladder(self, client: TestClient, auth: dict) -> None:

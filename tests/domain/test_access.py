@@ -42,6 +42,7 @@ SPECIALIST_ON_OWN_ITEM = {
     A.RESOLVE: True,
     A.REOPEN: False,
     A.ESCALATE: True,
+    A.TRANSFER: False,  # another area's queue: a supervisor's call
     A.CANCEL: False,
     A.CLOSE: False,
 }

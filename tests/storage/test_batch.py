@@ -42,6 +42,7 @@ def item_row(ref: str, **values: Any) -> dict[str, Any]:
         "created_at": NOW,
         "updated_at": NOW,
         "version": 1,
+        "repeat_of": None,
         **values,
     }
 

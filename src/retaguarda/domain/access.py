@@ -6,7 +6,10 @@ Invariants:
   by the adapters (so scoping does not leak which items exist).
 - Specialists take items for themselves and work the items assigned to them
   (handing one back to the queue included); assigning to others, queueing new
-  items, reopening, cancelling and closing are supervisor actions.
+  items, transferring to another area, reopening, cancelling and closing are
+  supervisor actions. Moving an item into another area (queue, escalate,
+  transfer) also needs access to that area (the services check it with
+  `require_area`).
 - Only admins and integrations may date an event in the past (imports of history).
 """
 

@@ -14,7 +14,8 @@ from sqlalchemy import Connection
 
 from retaguarda.domain import access
 from retaguarda.domain.errors import DomainError, Forbidden, InvalidInput
-from retaguarda.domain.item import replay
+from retaguarda.domain.item import escalation, repeat, replay
+from retaguarda.domain.item.escalation import Rule
 from retaguarda.domain.item.events import Event, created_event
 from retaguarda.domain.item.model import (
     PRIORITY_DEFAULT,
@@ -27,6 +28,8 @@ from retaguarda.domain.item.model import (
 )
 from retaguarda.domain.sla.clock import Measured, measure
 from retaguarda.domain.types import require_aware
+from retaguarda.services import escalation as escalation_service
+from retaguarda.services import repeat as repeat_service
 from retaguarda.services import sla as sla_service
 from retaguarda.storage.repos import item as item_repo
 
@@ -115,15 +118,20 @@ def _draft(
     *,
     principal: access.Principal,
     now: datetime,
+    rules: Sequence[Rule] = (),
 ) -> ItemDraft:
-    """Check one input against the catalog and the caller's rights; build its draft."""
+    """Check one input against the catalog and the caller's rights; build its draft.
+
+    The tier is the input's, else the highest an `enter_at` escalation rule gives,
+    else the case type's.
+    """
     route = vocabulary.routes.get(data.case_type)
     if route is None:
         raise InvalidInput("case_type", f"unknown case type {data.case_type!r}")
     area = data.area or route[0]
     if area not in vocabulary.areas:
         raise InvalidInput("area", f"unknown area {area!r}")
-    tier = data.tier or route[1]
+    tier = data.tier or _entry_tier(data, rules, vocabulary.ladder) or route[1]
     if tier not in vocabulary.tiers:
         raise InvalidInput("tier", f"unknown tier {tier!r}")
     access.require_area(principal, area)
@@ -162,6 +170,10 @@ def _draft(
     )
 
 
+def _entry_tier(data: ItemInput, rules: Sequence[Rule], ladder: Sequence[str]) -> str | None:
+    return escalation.entry_tier(rules, data, ladder) if rules else None
+
+
 def intake(
     conn: Connection,
     inputs: Sequence[ItemInput | DomainError],
@@ -182,6 +194,8 @@ def intake(
     # create used to spend six queries (a third of its time) reading the whole
     # catalog. Read inside the transaction, so a config change is seen at once.
     vocabulary = item_repo.intake_vocabulary(conn)
+    rules = escalation.from_document(vocabulary.settings.get(escalation.ESCALATION))
+    repeats = repeat.from_document(vocabulary.settings.get(repeat.REPEAT_CONTACTS))
     results: list[IntakeResult | None] = [None] * len(inputs)
     drafts: dict[tuple[str, str], ItemDraft] = {}
     wanted: list[tuple[int, tuple[str, str]]] = []
@@ -190,7 +204,7 @@ def intake(
             results[index] = IntakeResult(index, "error", error=data)
             continue
         try:
-            draft = _draft(data, vocabulary, principal=principal, now=now)
+            draft = _draft(data, vocabulary, principal=principal, now=now, rules=rules)
         except DomainError as error:
             results[index] = IntakeResult(index, "error", error=error)
             continue
@@ -204,25 +218,31 @@ def intake(
     customers = item_repo.upsert_customers(
         conn, sorted((d.customer for d in ordered if d.customer), key=lambda c: c.external_id)
     )
-    created = item_repo.insert_new_items(conn, ordered, customers)
-    events = {
-        key: replace(created_event(drafts[key], actor=principal.name), item_id=id_)
-        for key, id_ in created.items()
-    }
-    item_repo.append_events(conn, list(events.values()), recorded_at=now)
+    earlier = repeat_service.earlier_contacts(conn, repeats, ordered, customers)
+    escalated = escalation_service.at_intake(rules, ordered, ladder=vocabulary.ladder)
+    created = item_repo.insert_new_items(
+        conn, ordered, customers, {key: state for key, (state, _) in escalated.items()}
+    )
+    links = _link_repeats(conn, repeats, created, drafts, wanted, customers, earlier)
+    logs = _new_logs(created, drafts, escalated, links, actor=principal.name)
+    # Every `created` event before any other, so each item's log starts with it.
+    firsts = [log[0] for log in logs.values()]
+    item_repo.append_events(
+        conn, firsts + [e for log in logs.values() for e in log[1:]], recorded_at=now
+    )
     existing = item_repo.ids_by_ref(conn, [key for key in drafts if key not in created])
     first_seen: set[tuple[str, str]] = set()
     for index, key in wanted:
         if key in created and key not in first_seen:
             item = None
             if with_items:
-                item = _new_item(created[key], events[key], drafts[key], customers)
-            event = events[key] if with_items else None
+                item = _new_item(created[key], logs[key], drafts[key], customers)
+            event = logs[key][0] if with_items else None
             clocks = None
             if event is not None:
                 config = sla_service.config_in_force(conn, vocabulary.sla_uid)
                 clocks = measure(
-                    [event],
+                    logs[key],
                     [config] if config else [],
                     at=now,
                     expected_handling_minutes=vocabulary.handling,
@@ -236,12 +256,52 @@ def intake(
     return [r for r in results if r is not None]
 
 
+def _link_repeats(
+    conn: Connection,
+    repeats: repeat.RepeatContacts,
+    created: dict[tuple[str, str], int],
+    drafts: dict[tuple[str, str], ItemDraft],
+    wanted: list[tuple[int, tuple[str, str]]],
+    customers: item_repo.StoredCustomers,
+    earlier: Sequence[repeat.Contact[int]],
+) -> dict[int, int]:
+    if not repeats.enabled:
+        return {}
+    # The new items in the caller's order: of two received at one instant, the
+    # first listed is the earlier contact.
+    keys = dict.fromkeys(key for _, key in wanted)
+    batch = [(created[key], drafts[key]) for key in keys if key in created]
+    return repeat_service.link_new(conn, repeats, batch, customers, earlier)
+
+
+def _new_logs(
+    created: dict[tuple[str, str], int],
+    drafts: dict[tuple[str, str], ItemDraft],
+    escalated: dict[tuple[str, str], tuple[WorkItem, Event]],
+    links: dict[int, int],
+    *,
+    actor: str,
+) -> dict[tuple[str, str], list[Event]]:
+    """Each new item's first events: `created` (naming the item it repeats, if any),
+    then `escalated` when a rule escalated it on receipt."""
+    logs = {}
+    for key, id_ in created.items():
+        draft = drafts[key]
+        if id_ in links:
+            draft = replace(draft, repeat_of=links[id_])
+        log = [replace(created_event(draft, actor=actor), item_id=id_)]
+        if key in escalated:
+            log.append(replace(escalated[key][1], item_id=id_))
+        logs[key] = log
+    return logs
+
+
 def _new_item(
-    item_id: int, event: Event, draft: ItemDraft, customers: item_repo.StoredCustomers
+    item_id: int, log: list[Event], draft: ItemDraft, customers: item_repo.StoredCustomers
 ) -> WorkItem:
     # The row shows the customer's stored details, which an earlier item may
     # have completed; the upsert returned them.
-    item = replay.start(item_id, event)
+    item = replay.fold(item_id, log)
     if draft.customer is None:
         return item
     return replace(item, customer=customers[draft.customer.external_id][1])

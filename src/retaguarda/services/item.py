@@ -10,7 +10,9 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
+from retaguarda.domain.catalog import Agent
 from retaguarda.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from retaguarda.domain.item import moves
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.journey import Stay
 from retaguarda.domain.item.journey import journey as item_journey
@@ -104,7 +106,9 @@ def act(
     item = get(conn, item_id, principal=principal)
     access.require_action(principal, item, action, assignee=assignee)
     when = _instant(at, principal=principal, now=now)
-    _check_refs(conn, area=area, assignee=assignee)
+    agent = _check_refs(conn, area=area, assignee=assignee)
+    if agent is not None and action is Action.ASSIGN:
+        moves.check_assignee(agent, item.area)
     if area is not None and action is not Action.PEND_AREA:
         access.require_area(principal, area)
     command = TransitionCommand(
@@ -137,8 +141,13 @@ def _instant(at: datetime | None, *, principal: access.Principal, now: datetime)
     return when
 
 
-def _check_refs(conn: Connection, *, area: str | None, assignee: str | None) -> None:
+def _check_refs(conn: Connection, *, area: str | None, assignee: str | None) -> Agent | None:
+    """Refuse unknown references; return the assignee's agent, if one was named."""
     if area is not None and not catalog_repo.has_area(conn, area):
         raise InvalidInput("area", f"unknown area {area!r}")
-    if assignee is not None and not catalog_repo.has_agent(conn, assignee):
+    if assignee is None:
+        return None
+    agent = catalog_repo.agent(conn, assignee)
+    if agent is None:
         raise InvalidInput("assignee", f"unknown agent {assignee!r}")
+    return agent

@@ -242,7 +242,19 @@ WORKER = "worker"
 
 
 def record_alerts(conn: Connection, *, now: datetime) -> dict[str, int]:
-    """Append `sla_at_risk` / `sla_breached` events for clocks that reached that state.
+    """Record alerts as `record_alert_events` does; how many of each kind."""
+    return tally(record_alert_events(conn, now=now))
+
+
+def tally(recorded: Sequence[Event]) -> dict[str, int]:
+    """How many at-risk and breached alerts `recorded` holds."""
+    breached = sum(e.type == BREACHED_EVENT for e in recorded)
+    return {"at_risk": len(recorded) - breached, "breached": breached}
+
+
+def record_alert_events(conn: Connection, *, now: datetime) -> list[Event]:
+    """Append `sla_at_risk` / `sla_breached` events for clocks that reached that state;
+    return them.
 
     Once per clock and state: the alert's key is claimed first, so several workers
     on PostgreSQL never record the same change twice. The event is dated when the
@@ -287,5 +299,4 @@ def record_alerts(conn: Connection, *, now: datetime) -> dict[str, int]:
             )
         )
     item_repo.append_events(conn, events, recorded_at=now)
-    breached_count = sum(e.type == BREACHED_EVENT for e in events)
-    return {"at_risk": len(events) - breached_count, "breached": breached_count}
+    return events

@@ -48,9 +48,9 @@ class TestMermaid:
     def test_has_one_edge_per_legal_status_action_pair(self) -> None:
         edges = _edges(mermaid())
 
-        # new 4 + queued 3 + assigned 5 + in_progress 7 + pending_customer 3
-        # + pending_area 3 + resolved 3 = 28 legal pairs (see test_lifecycle.EXPECTED).
-        assert len(edges) == len(set(edges)) == 28
+        # new 5 + queued 4 + assigned 6 + in_progress 8 + pending_customer 3
+        # + pending_area 3 + resolved 3 = 32 legal pairs (see test_lifecycle.EXPECTED).
+        assert len(edges) == len(set(edges)) == 32
         assert set(edges) == {
             (source.value, action.value, rule.target.value)
             for action, rule in ACTIONS.items()
@@ -63,6 +63,7 @@ class TestMermaid:
         assert "    in_progress --> pending_area: pend_area" in lines
         assert "    resolved --> queued: escalate" in lines
         assert "    assigned --> assigned: assign" in lines  # a self-loop is drawn too
+        assert "    in_progress --> queued: transfer" in lines
 
     def test_ends_the_statuses_that_accept_no_action(self) -> None:
         lines = mermaid().splitlines()
@@ -81,7 +82,7 @@ class TestMermaid:
             ("new", "queue", "queued"),
             ("new", "assign", "assigned"),
             ("new", "escalate", "queued"),
-            ("new", "cancel", "cancelled"),
+            ("new", "transfer", "queued"),
         ]
 
     def test_is_deterministic_and_ends_with_a_newline(self) -> None:

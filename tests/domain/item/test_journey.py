@@ -66,3 +66,27 @@ def test_each_escalation_closes_a_stay_and_opens_the_next() -> None:
 def test_an_item_never_escalated_has_one_open_stay() -> None:
     first = created_event(draft(), actor="crm")
     assert journey([first]) == [Stay("backoffice_l1", "backoffice", T0, "crm", None)]
+
+
+def test_a_transfer_is_no_stay_but_the_next_stay_enters_with_its_area() -> None:
+    # received in back office at backoffice_l1 (T0); transferred to finance at T0+1h,
+    # same tier; escalated at T0+2h: the second stay enters backoffice_l2 from finance.
+    first = created_event(draft(), actor="crm")
+    item = replay.start(7, first)
+    events = [first]
+    for action, hours, fields in [
+        (Action.TRANSFER, 1, {"area": "finance", "note": "a refund"}),
+        (Action.ESCALATE, 2, {"reason": "refund above the limit"}),
+    ]:
+        at = T0 + timedelta(hours=hours)
+        command = TransitionCommand(action=action, at=at, actor="sofia", **fields)
+        item, event = transition(item, command, ladder=LADDER)
+        events.append(event)
+
+    assert journey(events) == [
+        Stay("backoffice_l1", "backoffice", T0, "crm", None, T0 + timedelta(hours=2)),
+        Stay(
+            "backoffice_l2", "finance", T0 + timedelta(hours=2), "sofia", "refund above the limit"
+        ),
+    ]
+    assert item.journey == ("backoffice_l1", "backoffice_l2")

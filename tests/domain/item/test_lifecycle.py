@@ -41,6 +41,7 @@ EXPECTED: dict[Action, tuple[Status | None, ...]] = {
     A.RESOLVE:         (___, ___, ___, RES, ___, ___, ___, ___, ___),
     A.REOPEN:          (___, ___, ___, ___, ___, ___, QUE, ___, ___),
     A.ESCALATE:        (QUE, QUE, QUE, QUE, QUE, QUE, QUE, ___, ___),
+    A.TRANSFER:        (QUE, QUE, QUE, QUE, ___, ___, ___, ___, ___),
     A.CANCEL:          (CAN, CAN, CAN, CAN, CAN, CAN, ___, ___, ___),
     A.CLOSE:           (___, ___, ___, ___, ___, ___, CLO, ___, ___),
 }
@@ -57,6 +58,7 @@ EVENT_TYPES = {
     A.RESOLVE: "resolved",
     A.REOPEN: "reopened",
     A.ESCALATE: "escalated",
+    A.TRANSFER: "transferred",
     A.CANCEL: "cancelled",
     A.CLOSE: "closed",
 }
@@ -66,6 +68,7 @@ REQUIRED_FIELDS: dict[Action, dict[str, Any]] = {
     A.ASSIGN: {"assignee": "bruno"},
     A.PEND_AREA: {"area": "finance"},
     A.ESCALATE: {"reason": "customer went to the regulator"},
+    A.TRANSFER: {"area": "finance"},
 }
 
 CELLS = [
@@ -86,16 +89,16 @@ class TestTable:
     def test_covers_every_status_and_every_action_exactly_once(self) -> None:
         assert list(EXPECTED) == list(Action)
         assert list(FROM) == list(Status)
-        assert len(CELLS) == 9 * 12
+        assert len(CELLS) == 9 * 13
 
     def test_every_pair_of_the_product_is_in_the_table(self) -> None:
         assert {(s, a) for s, a, _ in CELLS} == set(product(Status, Action))
 
-    def test_has_28_legal_and_80_illegal_pairs(self) -> None:
-        # Legal cells per status column: new 4, queued 3, assigned 5, in_progress 7,
-        # pending_customer 3, pending_area 3, resolved 3, closed 0, cancelled 0 = 28.
-        assert len(LEGAL) == 28
-        assert len(ILLEGAL) == 108 - 28 == 80
+    def test_has_32_legal_and_85_illegal_pairs(self) -> None:
+        # Legal cells per status column: new 5, queued 4, assigned 6, in_progress 8,
+        # pending_customer 3, pending_area 3, resolved 3, closed 0, cancelled 0 = 32.
+        assert len(LEGAL) == 32
+        assert len(ILLEGAL) == 117 - 32 == 85
 
 
 class TestLegalTransitions:
@@ -153,7 +156,7 @@ class TestIllegalTransitions:
 
         assert caught.value.message == (
             "action 'start' is not allowed when the item is 'queued'; "
-            "allowed actions: assign, cancel, escalate"
+            "allowed actions: assign, cancel, escalate, transfer"
         )
 
     def test_terminal_status_reports_no_allowed_action(self) -> None:
@@ -409,6 +412,82 @@ class TestEscalate:
         )
 
         assert (after.status, after.tier, after.assignee) == (S.QUEUED, "backoffice_l2", None)
+
+
+class TestTransfer:
+    @pytest.mark.parametrize(
+        ("status", "changes"),
+        [
+            (S.NEW, {"area": "finance"}),
+            (S.QUEUED, {"area": "finance"}),
+            (S.ASSIGNED, {"area": "finance", "assignee": None}),
+            (S.IN_PROGRESS, {"area": "finance", "assignee": None}),
+        ],
+        ids=["new", "queued", "assigned (ana)", "in_progress (ana)"],
+    )
+    def test_queues_the_item_in_the_other_area_with_nobody_on_it(
+        self, status: Status, changes: dict[str, Any]
+    ) -> None:
+        before = item(status)
+
+        after, event = transition(
+            before, command(A.TRANSFER, area="finance", note="finance owns refunds"), ladder=LADDER
+        )
+
+        assert (after.status, after.area, after.assignee) == (S.QUEUED, "finance", None)
+        assert event.type == "transferred"
+        assert event.data == {
+            "action": "transfer",
+            "from": status.value,
+            "to": "queued",
+            "changes": changes,  # `assignee` only when somebody had it
+            "note": "finance owns refunds",
+        }
+
+    def test_keeps_the_tier_and_the_journey(self) -> None:
+        before = item(
+            S.IN_PROGRESS, tier="backoffice_l2", journey=("backoffice_l1", "backoffice_l2")
+        )
+
+        after, event = transition(before, command(A.TRANSFER, area="logistics"), ladder=LADDER)
+
+        assert (after.tier, after.journey) == ("backoffice_l2", ("backoffice_l1", "backoffice_l2"))
+        assert "tier" not in event.data["changes"]
+
+    @pytest.mark.parametrize("area", [None, ""], ids=["no area", "empty area"])
+    def test_requires_an_area(self, area: str | None) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            transition(item(S.QUEUED), command(A.TRANSFER, area=area), ladder=LADDER)
+
+        assert caught.value.field == "area"
+        assert caught.value.message == "is required: the area the item moves to"
+
+    def test_refuses_the_items_own_area(self) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            transition(item(S.ASSIGNED), command(A.TRANSFER, area="backoffice"), ladder=LADDER)
+
+        assert caught.value.field == "area"
+        assert caught.value.message == "the item is in 'backoffice' already"
+
+    @pytest.mark.parametrize(
+        ("fields", "refused"),
+        [({"area": "finance", "assignee": "carla"}, "assignee"),
+         ({"area": "finance", "to_tier": "backoffice_l2"}, "to_tier")],
+        ids=["with assignee", "with to_tier"],
+    )  # fmt: skip
+    def test_refuses_fields_it_does_not_use(self, fields: dict[str, Any], refused: str) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            transition(item(S.QUEUED), command(A.TRANSFER, **fields), ladder=LADDER)
+
+        assert caught.value.field == refused
+
+    @pytest.mark.parametrize("status", [S.PENDING_CUSTOMER, S.PENDING_AREA], ids=str)
+    def test_an_item_waiting_on_someone_is_not_transferred(self, status: Status) -> None:
+        with pytest.raises(IllegalTransition) as caught:
+            transition(item(status), command(A.TRANSFER, area="finance"), ladder=LADDER)
+
+        assert caught.value.status == status.value
+        assert "transfer" not in caught.value.allowed
 
 
 class TestReopen:

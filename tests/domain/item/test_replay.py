@@ -48,7 +48,7 @@ def _command(draw: st.DrawFn, item: WorkItem) -> TransitionCommand | None:
         fields["assignee"] = draw(st.sampled_from(AGENTS))
     elif action is Action.QUEUE:
         fields["area"] = draw(st.none() | st.sampled_from(AREAS))
-    elif action is Action.PEND_AREA:
+    elif action in (Action.PEND_AREA, Action.TRANSFER):
         fields["area"] = draw(st.sampled_from([a for a in AREAS if a != item.area]))
     elif action is Action.ESCALATE:
         above = LADDER[LADDER.index(item.tier) + 1 :]

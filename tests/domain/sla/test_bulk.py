@@ -78,7 +78,12 @@ def histories(draw: st.DrawFn) -> list[Event]:
         if action is Action.ASSIGN:
             fields["assignee"] = "ana"
         elif action is Action.PEND_AREA:
-            fields["area"] = draw(st.sampled_from(["finance", "logistics", "legal"]))
+            others = [a for a in ("finance", "logistics", "legal") if a != item.area]
+            fields["area"] = draw(st.sampled_from(others))
+        elif action is Action.TRANSFER:
+            fields["area"] = draw(
+                st.sampled_from([a for a in ("backoffice", "finance") if a != item.area])
+            )
         item, event = transition(
             item, TransitionCommand(action=action, at=when, actor="ana", **fields), ladder=LADDER
         )

@@ -1,4 +1,4 @@
-"""/items: intake, reading, events and transitions."""
+"""/items: intake, reading, events, transitions and supervisor moves."""
 
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ from retaguarda.api.schemas.items import (
     StayRead,
     TransitionCreate,
 )
+from retaguarda.api.schemas.moves import MoveCreate, MoveRead
 from retaguarda.domain.errors import DomainError, InvalidInput
 from retaguarda.domain.item.model import Channel, Status
 from retaguarda.services import intake as intake_service
 from retaguarda.services import item as item_service
+from retaguarda.services import moves as moves_service
 from retaguarda.services import sla as sla_service
 from retaguarda.services.intake import ItemInput
 from retaguarda.storage.repos.item import ItemFilter
@@ -199,3 +201,20 @@ def transition_item(item_id: int, body: TransitionCreate, caller: CallerDep) -> 
         )
         measured = sla_service.measure_items(conn, [item_id], at=clock.now())[item_id]
     return ItemRead.of(item, measured)
+
+
+@router.post("/move", response_model=MoveRead, responses=responses(401, 403, 422))
+def move_items(body: MoveCreate, caller: CallerDep) -> MoveRead:
+    """Move the items a filter matches to an agent, the queue or another area (or count them)."""
+    with caller.transaction() as (conn, me):
+        result = moves_service.move(
+            conn,
+            flt=body.filter.to_filter(),
+            to=body.to.to_target(),
+            principal=me,
+            now=clock.now(),
+            note=body.note,
+            dry_run=body.dry_run,
+            limit=caller.settings.bulk_max_items,
+        )
+    return MoveRead.of(result)

@@ -71,6 +71,9 @@ class ItemRead(BaseModel):
     priority: int
     reason: str | None
     tags: list[str]
+    repeat_of: int | None = Field(
+        None, description="the earlier item of the same customer this one repeats"
+    )
     created_at: datetime
     updated_at: datetime
     version: int

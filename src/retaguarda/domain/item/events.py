@@ -33,6 +33,7 @@ EVENT_TYPE: Mapping[Action, str] = {
     Action.RESOLVE: "resolved",
     Action.REOPEN: "reopened",
     Action.ESCALATE: "escalated",
+    Action.TRANSFER: "transferred",
     Action.CANCEL: "cancelled",
     Action.CLOSE: "closed",
 }
@@ -93,6 +94,9 @@ def created_event(draft: ItemDraft, *, actor: str) -> Event:
         "reason": draft.reason,
         "tags": list(draft.tags),
     }
+    if draft.repeat_of is not None:
+        # Only on repeat contacts, so every other payload stays as it was.
+        data["repeat_of"] = draft.repeat_of
     return Event(type=CREATED, at=draft.created_at, actor=actor, data=data)
 
 

@@ -45,6 +45,8 @@ ACTIONS: Mapping[Action, ActionRule] = {
     Action.REOPEN: ActionRule(frozenset({S.RESOLVED}), S.QUEUED),
     # A resolved item can still be escalated: the customer took it to the ombudsman.
     Action.ESCALATE: ActionRule(_OPEN | {S.RESOLVED}, S.QUEUED),
+    # A supervisor move to another area's queue; an item waiting on someone stays put.
+    Action.TRANSFER: ActionRule(frozenset({S.NEW, S.QUEUED, S.ASSIGNED, S.IN_PROGRESS}), S.QUEUED),
     Action.CANCEL: ActionRule(_OPEN, S.CANCELLED),
     Action.CLOSE: ActionRule(frozenset({S.RESOLVED}), S.CLOSED),
 }
@@ -61,6 +63,7 @@ _FIELDS: Mapping[Action, frozenset[str]] = {
     Action.ASSIGN: frozenset({"assignee"}),
     Action.PEND_AREA: frozenset({"area"}),
     Action.ESCALATE: frozenset({"area", "to_tier"}),
+    Action.TRANSFER: frozenset({"area"}),
 }
 
 
@@ -167,6 +170,13 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
         wanted["reason"] = command.reason
     elif action is Action.ESCALATE:
         wanted.update(_escalation(item, command, ladder))
+    elif action is Action.TRANSFER:
+        # The tier stays: only escalation changes tiers.
+        if not command.area:
+            raise InvalidInput("area", "is required: the area the item moves to")
+        if command.area == item.area:
+            raise InvalidInput("area", f"the item is in {command.area!r} already")
+        wanted.update(area=command.area, assignee=None)
     return {key: value for key, value in wanted.items() if getattr(item, key) != value}
 
 

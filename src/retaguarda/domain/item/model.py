@@ -38,6 +38,7 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     ESCALATE = "escalate"
+    TRANSFER = "transfer"
     CANCEL = "cancel"
     CLOSE = "close"
 
@@ -88,6 +89,7 @@ class ItemDraft:
     priority: int = PRIORITY_DEFAULT
     reason: str | None = None
     tags: tuple[str, ...] = ()
+    repeat_of: int | None = None  # the earlier item this one repeats (repeat contacts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +116,4 @@ class WorkItem:
     priority: int = PRIORITY_DEFAULT
     reason: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    repeat_of: int | None = None  # the earlier item this one repeats (repeat contacts)

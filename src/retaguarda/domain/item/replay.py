@@ -45,6 +45,7 @@ def start(item_id: int, event: Event) -> WorkItem:
         priority=d.get("priority", 3),
         reason=d.get("reason"),
         tags=tuple(d.get("tags") or ()),
+        repeat_of=d.get("repeat_of"),
     )
 
 
