@@ -349,9 +349,9 @@ def render(results: dict[str, Any]) -> str:
         f"queue every claim draws from; runs of {results['seconds_per_run']:g} s, "
         f"{results['repeats']} per cell, app and bare SQL interleaved. App: "
         f"`retaguarda serve --workers {results['workers']}`, one keep-alive connection per "
-        "client, `POST /api/v1/agents/{key}/next` (auth, agent's presence locked, load, "
-        "pick with `FOR UPDATE SKIP LOCKED`, domain transition, `assigned` event, the item "
-        "and its SLA clocks in the answer). Bare SQL: one autocommit statement per claim, "
+        "client, `POST /api/v1/agents/{key}/next` (auth; the agent's row locked with their "
+        "presence and load; the queue head taken with `FOR UPDATE SKIP LOCKED`; the domain "
+        "transition and the `assigned` event; the item and its SLA clocks in the answer). Bare SQL: one autocommit statement per claim, "
         "the same queue head by the same index and order, marking the item assigned "
         "(statement in bench/claims.py), psycopg, a thread per client. Medians (min-max); "
         "latency seen by the client.",

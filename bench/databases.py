@@ -26,7 +26,15 @@ from retaguarda.storage.db import make_engine, normalize_url
 
 CLI = Path(sys.executable).with_name("retaguarda")
 CONFIG = BENCH / "config.yaml"
-DATA_TABLES = ["sla_alerts", "sla_clocks", "sla_pending", "item_events", "items", "customers"]
+DATA_TABLES = [
+    "sla_alerts",
+    "sla_clocks",
+    "sla_pending",
+    "routing_queue",
+    "item_events",
+    "items",
+    "customers",
+]
 SETUP_AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 

@@ -42,6 +42,7 @@ from retaguarda.storage.repos import settings as settings_repo
 RANK_BATCH = 50_000
 # A claim that finds only unranked rows left ranks this many of its area first.
 RANK_INLINE = 2_000
+ANALYZE_FROM = 1_000
 # Rows whose stored needs were unknown or stale and proved beyond the agent.
 MAX_SKIPPED = 50
 
@@ -129,7 +130,14 @@ def rank_pending(
 ) -> int:
     """Rank up to `limit` unranked or stale rows (those other workers hold are skipped)."""
     ids = routing_repo.to_rank(conn, limit=limit, areas=areas)
-    return rank(conn, ids, now=now) if ids else 0
+    done = rank(conn, ids, now=now) if ids else 0
+    if done >= ANALYZE_FROM:
+        # Many rows just got their keys (an import, a configuration change): until
+        # autovacuum comes by, the planner's statistics say nothing of them, and the
+        # claim's ORDER BY ... LIMIT 1 was planned as a sort of the whole area (20 ms
+        # a claim for 10,000 rows instead of 0.1; docs/routing.md).
+        routing_repo.analyze(conn)
+    return done
 
 
 # -- the claim --------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    text,
     union_all,
     update,
 )
@@ -238,11 +237,6 @@ def insert_new_items(
         _ENTER_QUEUE.copy(conn, waiting)
     elif waiting:
         _ENTER_QUEUE.execute(conn, waiting)
-    if len(waiting) >= _ANALYZE_FROM and conn.dialect.name == "postgresql":
-        # Until autovacuum gets to it, a queue that just grew this much has no fresh
-        # statistics, and the claim's ORDER BY ... LIMIT 1 was planned as a sort of
-        # the whole area (20 ms a claim for 10,000 rows instead of 0.1, 5 ms for 3,000).
-        conn.execute(text("ANALYZE routing_queue"))
     return created
 
 
@@ -345,7 +339,6 @@ def append_events(conn: Connection, batch: Sequence[Event], *, recorded_at: date
 
 # Below this many events one INSERT is cheaper than COPY's extra round trip.
 _COPY_FROM = 50
-_ANALYZE_FROM = 1_000
 _ENTER_QUEUE = BatchInsert(routing_repo.queue, [c.name for c in routing_repo.queue.c])
 _APPEND_EVENTS = BatchInsert(events, [c.name for c in events.c if c.name != "id"])
 

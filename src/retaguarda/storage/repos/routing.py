@@ -97,6 +97,12 @@ def follow(conn: Connection, item: WorkItem) -> None:
         leave(conn, [item.id])
 
 
+def analyze(conn: Connection) -> None:
+    """Refresh the planner's statistics of the queue (PostgreSQL; nothing on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE routing_queue"))
+
+
 def mark_stale(conn: Connection) -> int:
     """Every ranked row must be ranked again (the configuration changed)."""
     result = conn.execute(
