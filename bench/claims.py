@@ -351,8 +351,9 @@ def render(results: dict[str, Any]) -> str:
         f"`retaguarda serve --workers {results['workers']}`, one keep-alive connection per "
         "client, `POST /api/v1/agents/{key}/next` (auth; the agent's row locked with their "
         "presence and load; the queue head taken with `FOR UPDATE SKIP LOCKED`; the domain "
-        "transition and the `assigned` event; the item and its SLA clocks in the answer). Bare SQL: one autocommit statement per claim, "
-        "the same queue head by the same index and order, marking the item assigned "
+        "transition and the `assigned` event; the item and its SLA clocks in the answer). "
+        "Bare SQL: one autocommit statement per claim, the same queue head by the same "
+        "index and order, marking the item assigned "
         "(statement in bench/claims.py), psycopg, a thread per client. Medians (min-max); "
         "latency seen by the client.",
         "",
