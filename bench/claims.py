@@ -38,6 +38,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -178,6 +179,57 @@ def assigned_events(db: databases.Database) -> int:
         )
 
 
+Claim = Callable[[], tuple[int, int | None]]  # one claim: (status, item id or None)
+
+
+def drive(claimers: list[Claim], seconds: float) -> dict[str, Any]:
+    """Run each claimer in its own thread, back to back, for `seconds` (all start
+    together); claims/s, latency percentiles, statuses and whether ids are unique."""
+    lat: list[list[float]] = [[] for _ in claimers]
+    ids: list[list[int]] = [[] for _ in claimers]
+    seen: list[dict[int, int]] = [{} for _ in claimers]
+    barrier = threading.Barrier(len(claimers) + 1)
+    end = [0.0]
+
+    def worker(k: int) -> None:
+        claim, mine, statuses = claimers[k], ids[k], seen[k]
+        barrier.wait()
+        while True:
+            t0 = time.perf_counter()
+            status, item = claim()
+            t1 = time.perf_counter()
+            lat[k].append((t1 - t0) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            if item is not None:
+                mine.append(item)
+            if t1 >= end[0]:
+                break
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(claimers))]
+    for t in threads:
+        t.start()
+    end[0] = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    got = [i for mine in ids for i in mine]
+    ordered = sorted(x for mine in lat for x in mine)
+    statuses: dict[int, int] = {}
+    for one in seen:
+        for code, count in one.items():
+            statuses[code] = statuses.get(code, 0) + count
+    return {
+        "claims": len(got),
+        "claims_per_s": len(got) / wall,
+        "p50_ms": percentile(ordered, 50),
+        "p99_ms": percentile(ordered, 99),
+        "ids_unique": len(set(got)) == len(got),
+        "statuses": statuses,
+    }
+
+
 def app_run(base: str, token: str, clients: int, seconds: float) -> dict[str, Any]:
     """Client k posts to /agents/a{k}/next on its own keep-alive connection.
 
@@ -190,94 +242,47 @@ def app_run(base: str, token: str, clients: int, seconds: float) -> dict[str, An
     for session in sessions:
         session.request("GET", "/health")
         session.getresponse().read()
-    lat: list[list[float]] = [[] for _ in range(clients)]
-    ids: list[list[int]] = [[] for _ in range(clients)]
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-    end = [0.0]
 
-    def worker(k: int) -> None:
-        session, path, seen = sessions[k], f"/api/v1/agents/a{k}/next", {}
-        barrier.wait()
-        while True:
-            t0 = time.perf_counter()
+    def claimer(k: int) -> Claim:
+        session, path = sessions[k], f"/api/v1/agents/a{k}/next"
+
+        def claim() -> tuple[int, int | None]:
             session.request("POST", path, headers=headers)
             response = session.getresponse()
             body = response.read()
-            t1 = time.perf_counter()
-            lat[k].append((t1 - t0) * 1000)
-            seen[response.status] = seen.get(response.status, 0) + 1
-            if response.status == 200:
-                ids[k].append(orjson.loads(body)["id"])
-            if t1 >= end[0]:
-                break
-        with lock:
-            for code, count in seen.items():
-                statuses[code] = statuses.get(code, 0) + count
+            return response.status, orjson.loads(body)["id"] if response.status == 200 else None
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    end[0] = time.perf_counter() + seconds
-    t0 = time.perf_counter()
-    barrier.wait()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    for session in sessions:
-        session.close()
-    return _summary(lat, ids, wall) | {"statuses": statuses}
+        return claim
+
+    try:
+        return drive([claimer(k) for k in range(clients)], seconds)
+    finally:
+        for session in sessions:
+            session.close()
 
 
 def bare_run(url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """Client k runs BARE_CLAIM as agent a{k} on its own autocommit connection."""
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conns = [psycopg.connect(conninfo, autocommit=True) for _ in range(clients)]
-    lat: list[list[float]] = [[] for _ in range(clients)]
-    ids: list[list[int]] = [[] for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
-    end = [0.0]
-    skills = '{"billing": 5, "logistics": 5, "fraud": 5, "ombudsman": 5}'
+    skills = orjson.dumps(SKILLS).decode()
 
-    def worker(k: int) -> None:
-        cur = conns[k].cursor()
+    def claimer(k: int) -> Claim:
+        cursor = conns[k].cursor()
         params = {"tiers": TIERS, "skills": skills, "agent": f"a{k}"}
-        barrier.wait()
-        while True:
-            t0 = time.perf_counter()
-            cur.execute(BARE_CLAIM, params)
-            row = cur.fetchone()
-            t1 = time.perf_counter()
-            lat[k].append((t1 - t0) * 1000)
-            if row:
-                ids[k].append(row[0])
-            if t1 >= end[0]:
-                break
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for t in threads:
-        t.start()
-    end[0] = time.perf_counter() + seconds
-    t0 = time.perf_counter()
-    barrier.wait()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    for c in conns:
-        c.close()
-    return _summary(lat, ids, wall)
+        def claim() -> tuple[int, int | None]:
+            cursor.execute(BARE_CLAIM, params)
+            row = cursor.fetchone()
+            return (200, row[0]) if row else (204, None)
 
+        return claim
 
-def _summary(lat: list[list[float]], ids: list[list[int]], wall: float) -> dict[str, Any]:
-    got = [i for mine in ids for i in mine]
-    ordered = sorted(x for mine in lat for x in mine)
-    return {
-        "claims": len(got),
-        "claims_per_s": len(got) / wall,
-        "p50_ms": percentile(ordered, 50),
-        "p99_ms": percentile(ordered, 99),
-        "ids_unique": len(set(got)) == len(got),
-    }
+    try:
+        return drive([claimer(k) for k in range(clients)], seconds)
+    finally:
+        for c in conns:
+            c.close()
 
 
 def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:

@@ -277,16 +277,7 @@ def _draft_row(
         "repeat_of": draft.repeat_of,
     }
     if state is not None:
-        row.update(
-            status=state.status.value,
-            area=state.area,
-            tier=state.tier,
-            journey=list(state.journey),
-            assignee=state.assignee,
-            pending_area=state.pending_area,
-            updated_at=state.updated_at,
-            version=state.version,
-        )
+        row.update(state_fields(state))
     return row
 
 
@@ -394,42 +385,44 @@ def save_transition(
     return found is not None
 
 
-def _state_values(item: WorkItem, expected_version: int) -> dict[str, Any]:
+def state_fields(item: WorkItem) -> dict[str, Any]:
+    """The columns a transition may change, with the item's values: what
+    `save_state` writes and what an item inserted already transitioned carries."""
     return {
-        "s_id": item.id,
-        "s_expected": expected_version,
-        "s_status": item.status.value,
-        "s_area": item.area,
-        "s_tier": item.tier,
-        "s_journey": list(item.journey),
-        "s_assignee": item.assignee,
-        "s_pending_area": item.pending_area,
-        "s_reason": item.reason,
-        "s_updated_at": item.updated_at,
-        "s_version": item.version,
+        "status": item.status.value,
+        "area": item.area,
+        "tier": item.tier,
+        "journey": list(item.journey),
+        "assignee": item.assignee,
+        "pending_area": item.pending_area,
+        "reason": item.reason,
+        "updated_at": item.updated_at,
+        "version": item.version,
     }
 
 
+def _state_values(item: WorkItem, expected_version: int) -> dict[str, Any]:
+    fields = {f"s_{name}": value for name, value in state_fields(item).items()}
+    return {"s_id": item.id, "s_expected": expected_version, **fields}
+
+
+# The keys of `state_fields`, for the statement built once below.
+_STATE_COLUMNS = (
+    "status",
+    "area",
+    "tier",
+    "journey",
+    "assignee",
+    "pending_area",
+    "reason",
+    "updated_at",
+    "version",
+)
 # Built once: statement construction cost more than a claim's round trips.
 _STATE_UPDATE = (
     update(items)
     .where(items.c.id == bindparam("s_id"), items.c.version == bindparam("s_expected"))
-    .values(
-        {
-            name: bindparam(f"s_{name}", type_=items.c[name].type)
-            for name in (
-                "status",
-                "area",
-                "tier",
-                "journey",
-                "assignee",
-                "pending_area",
-                "reason",
-                "updated_at",
-                "version",
-            )
-        }
-    )
+    .values({name: bindparam(f"s_{name}", type_=items.c[name].type) for name in _STATE_COLUMNS})
 )
 _EVENT_FIELDS = ("type", "at", "actor", "data", "schema_version", "recorded_at")
 _SAVED = _STATE_UPDATE.returning(items.c.id).cte("saved")
