@@ -27,7 +27,14 @@ from retaguarda.domain.item.lifecycle import TransitionCommand, transition
 from retaguarda.domain.item.model import Action, WorkItem
 from retaguarda.domain.routing import rank as rank_keys
 from retaguarda.domain.routing import settings as routing_settings
-from retaguarda.domain.routing.eligibility import AgentNow, Presence, meets, needs_of, on_shift
+from retaguarda.domain.routing.eligibility import (
+    AgentNow,
+    Presence,
+    meets,
+    needs_of,
+    on_shift,
+    why_not_now,
+)
 from retaguarda.domain.routing.schedule import calendar_of
 from retaguarda.domain.sla.bulk import NAT, STATES
 from retaguarda.domain.sla.clock import Measured, measure
@@ -178,7 +185,7 @@ def claim(
     access.require_agent(principal, agent)
     presence = Presence(row.presence) if row.presence else Presence.OFFLINE
     state = AgentNow(agent, presence, row.load, working=_on_shift(conn, agent, now))
-    reasons = _agent_reasons(state)
+    reasons = why_not_now(state)
     if reasons:
         raise Conflict("; ".join(reasons), field="agent")
     areas = [a for a in agent.areas if access.can_see(principal, a)]
@@ -187,18 +194,6 @@ def claim(
         if claimed is not None:
             return claimed
     return None
-
-
-def _agent_reasons(state: AgentNow) -> list[str]:
-    agent = state.agent
-    reasons = []
-    if state.presence is not Presence.AVAILABLE:
-        reasons.append(f"{agent.key} is {state.presence.value}")
-    elif state.load >= agent.capacity:
-        reasons.append(f"{agent.key} is at capacity ({state.load} of {agent.capacity})")
-    if not state.working:
-        reasons.append(f"{agent.key} is outside their schedule")
-    return reasons
 
 
 def _claim_in(

@@ -19,6 +19,7 @@ from retaguarda.domain.routing.eligibility import (
     on_shift,
     required_skills,
     why_not,
+    why_not_now,
 )
 from tests.domain.builders import item
 
@@ -84,6 +85,13 @@ def test_eligibility(
 def test_every_reason_is_given_at_once() -> None:
     state = AgentNow(ANA, Presence.AWAY, load=3, working=False)
     assert len(why_not(state, replace(INVOICE, area="finance"), {"fraud": 2})) == 5
+    # The three about the agent alone are what the claim answers 409 with.
+    assert why_not_now(state) == [
+        "ana is away",
+        "ana is at capacity (3 of 3)",
+        "ana is outside their schedule",
+    ]
+    assert why_not_now(AgentNow(ANA, Presence.AVAILABLE, load=2)) == []
 
 
 class TestRequiredSkills:

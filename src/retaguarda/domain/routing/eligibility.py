@@ -104,8 +104,9 @@ def meets(skills: Mapping[str, int], needed: Mapping[str, int]) -> bool:
     return all(skills.get(skill, 0) >= level for skill, level in needed.items())
 
 
-def why_not(state: AgentNow, item: WorkItem, needed: Mapping[str, int]) -> list[str]:
-    """Every reason `state.agent` may not take `item` now; empty when they may."""
+def why_not_now(state: AgentNow) -> list[str]:
+    """Every reason `state.agent` may take no item at all now (presence, capacity,
+    schedule); empty when they may take some."""
     agent = state.agent
     reasons = []
     if state.presence is not Presence.AVAILABLE:
@@ -114,6 +115,13 @@ def why_not(state: AgentNow, item: WorkItem, needed: Mapping[str, int]) -> list[
         reasons.append(f"{agent.key} is at capacity ({state.load} of {agent.capacity})")
     if not state.working:
         reasons.append(f"{agent.key} is outside their schedule")
+    return reasons
+
+
+def why_not(state: AgentNow, item: WorkItem, needed: Mapping[str, int]) -> list[str]:
+    """Every reason `state.agent` may not take `item` now; empty when they may."""
+    agent = state.agent
+    reasons = why_not_now(state)
     if item.area not in agent.areas:
         reasons.append(f"area {item.area!r} is not one of {agent.key}'s")
     if item.tier not in agent.tiers:
