@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import shlex
 import statistics
 import sys
@@ -48,10 +47,9 @@ from sqlalchemy import make_url, text
 
 import bulk_load
 import databases
-import harness
 import http_load
 import workload
-from harness import log, machine_facts, parse_count, percentile, summary, write_results
+from harness import log, machine_facts, parse_count, percentile, summary
 from retaguarda.cli.common import CLI_PRINCIPAL
 from retaguarda.domain.routing.eligibility import Presence
 from retaguarda.services import account, config, routing
@@ -91,17 +89,9 @@ FROM gone WHERE items.id = gone.item_id RETURNING items.id
 
 def main() -> None:
     args = parse_args()
-    pg_url = os.environ.get("RETAGUARDA_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1/test")
-    db = databases.create("postgresql", pg_url=pg_url)
-    try:
-        db.setup()
-        results = run(db, args)
-    finally:
-        db.drop()
-    path = write_results("claims", results)
-    log(f"wrote {path}")
-    if not args.no_docs:
-        log(f"updated {harness.write_section('claims', render(results))}")
+    databases.run_on_postgresql(
+        "claims", "claims", lambda db: run(db, args), render, docs=not args.no_docs
+    )
 
 
 def parse_args() -> argparse.Namespace:

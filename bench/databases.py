@@ -13,12 +13,15 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, make_url, text
 
+import harness
 from harness import BENCH
 from retaguarda.services import account, config
 from retaguarda.services.uow import unit_of_work
@@ -137,3 +140,26 @@ def create(backend: str, *, pg_url: str) -> Database:
     admin.dispose()
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     return Database(backend, url, folder, _admin_url=admin_url)
+
+
+def run_on_postgresql(
+    name: str,
+    section: str,
+    run: Callable[[Database], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+    *,
+    docs: bool,
+) -> None:
+    """`run` on a throwaway, set-up PostgreSQL database (RETAGUARDA_BENCH_PG's server),
+    dropped after; its results written to bench/results/NAME.json and, with `docs`,
+    rendered into SECTION of docs/benchmarks.md."""
+    pg_url = os.environ.get("RETAGUARDA_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1/test")
+    db = create("postgresql", pg_url=pg_url)
+    try:
+        db.setup()
+        results = run(db)
+    finally:
+        db.drop()
+    harness.log(f"wrote {harness.write_results(name, results)}")
+    if docs:
+        harness.log(f"updated {harness.write_section(section, render(results))}")

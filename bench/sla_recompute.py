@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 import time
@@ -38,9 +37,8 @@ from sqlalchemy import text
 
 import bulk_load
 import databases
-import harness
 import workload
-from harness import log, machine_facts, parse_count, summary, write_results
+from harness import log, machine_facts, parse_count, summary
 from retaguarda.services import config, sla_store
 from retaguarda.services.uow import unit_of_work
 
@@ -74,17 +72,9 @@ MOVES = [
 
 def main() -> None:
     args = parse_args()
-    pg_url = os.environ.get("RETAGUARDA_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1/test")
-    db = databases.create("postgresql", pg_url=pg_url)
-    try:
-        db.setup()
-        results = run(db, args)
-    finally:
-        db.drop()
-    path = write_results("sla_recompute", results)
-    log(f"wrote {path}")
-    if not args.no_docs:
-        log(f"updated {harness.write_section('sla-recompute', render(results))}")
+    databases.run_on_postgresql(
+        "sla_recompute", "sla-recompute", lambda db: run(db, args), render, docs=not args.no_docs
+    )
 
 
 def parse_args() -> argparse.Namespace:
