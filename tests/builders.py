@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,3 +41,25 @@ def token(engine: Engine, user: str) -> str:
     """A fresh API token for `user`."""
     with unit_of_work(engine) as conn:
         return account.create_token(conn, user=user, label="test", now=NOW).secret
+
+
+def in_parallel(*calls: Callable[[], object]) -> None:
+    """Run the calls in threads released together; re-raise the first one's error (a
+    thread's exception would otherwise only be printed, and the test pass)."""
+    barrier = threading.Barrier(len(calls))
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            call()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

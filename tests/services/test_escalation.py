@@ -3,7 +3,6 @@ section, escalation at intake (single and bulk) and by the worker after a breach
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from retaguarda.services import item as item_service
 from retaguarda.services.config import InvalidConfig
 from retaguarda.services.uow import unit_of_work
 from retaguarda.storage.records import RoutingQueueRecord
-from tests.builders import ADMIN, CONCURRENT_BACKENDS, CRM, NOW, seed
+from tests.builders import ADMIN, CONCURRENT_BACKENDS, CRM, NOW, in_parallel, seed
 from tests.services.helpers import EVENTS, count, item_input
 
 DATA = Path(__file__).parents[1] / "data"
@@ -337,22 +336,7 @@ class TestAfterABreach:
     @pytest.mark.parametrize("backend", CONCURRENT_BACKENDS)
     def test_several_workers_at_once_escalate_each_item_once(self, timed: Engine) -> None:
         ids = [self.create(timed, f"W-{n}") for n in range(30)]
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def worker() -> None:
-            try:
-                barrier.wait()
-                self.sweep(timed, self.DUE + timedelta(hours=1))
-            except BaseException as error:
-                errors.append(error)
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        in_parallel(*[lambda: self.sweep(timed, self.DUE + timedelta(hours=1))] * 4)
         for item_id in ids:
             log, stored = log_and_item(timed, item_id)
             assert [e.actor for e in log if e.type == "escalated"] == ["worker"]

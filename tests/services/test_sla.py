@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from retaguarda.services import item as item_service
 from retaguarda.services.config import InvalidConfig
 from retaguarda.services.intake import ItemInput
 from retaguarda.services.uow import unit_of_work
-from tests.builders import ADMIN, CONCURRENT_BACKENDS, CRM, seed
+from tests.builders import ADMIN, CONCURRENT_BACKENDS, CRM, in_parallel, seed
 
 BRT = timezone(timedelta(hours=-3))
 DATA = Path(__file__).parents[1] / "data"
@@ -282,22 +281,7 @@ class TestSweep:
     @pytest.mark.parametrize("backend", CONCURRENT_BACKENDS)
     def test_several_workers_at_once_record_each_change_once(self, configured: Engine) -> None:
         ids = [create(configured, f"W-{n}", at(6, 9) + timedelta(minutes=n)) for n in range(40)]
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def worker() -> None:
-            try:
-                barrier.wait()
-                self.sweep(configured, at(9, 12))
-            except BaseException as error:
-                errors.append(error)
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        in_parallel(*[lambda: self.sweep(configured, at(9, 12))] * 4)
         with unit_of_work(configured) as conn:
             kinds = [
                 (e.item_id, e.type, e.data["metric"])

@@ -4,6 +4,7 @@ ranks the routing queue."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -18,27 +19,27 @@ from retaguarda.services.uow import unit_of_work
 
 
 def sweep(engine: Engine) -> dict[str, int]:
-    """Recompute marked items' clocks (a unit of work per batch), then record alerts."""
-    refreshed = 0
-    while True:
-        with unit_of_work(engine) as conn:
-            done = sla_store.refresh(conn, now=clock.now())
-        refreshed += done
-        if not done:
-            break
+    """Recompute marked items' clocks, record alerts (and the escalations of
+    `resolution_breached` rules they trigger), then rank the queue's new or stale
+    rows: every batch in its own unit of work."""
+    refreshed = _drain(engine, sla_store.refresh)
     with unit_of_work(engine) as conn:
-        # Alerts, and the escalations of `resolution_breached` rules they trigger.
         alerts = escalation_service.record_alerts(conn, now=clock.now())
-    # Queued items not yet ranked by their area's policy (or ranked under a
-    # configuration since changed), a batch per unit of work.
-    ranked = 0
-    while True:
-        with unit_of_work(engine) as conn:
-            done = routing_service.rank_pending(conn, now=clock.now())
-        ranked += done
-        if not done:
-            break
+    ranked = _drain(engine, routing_service.rank_pending)
     return {"refreshed": refreshed, **alerts, "ranked": ranked}
+
+
+def _drain(engine: Engine, batch: Callable[..., int]) -> int:
+    """Run `batch(conn, now=...)` in a unit of work each until one does nothing."""
+    total = 0
+    while done := _one(engine, batch):
+        total += done
+    return total
+
+
+def _one(engine: Engine, batch: Callable[..., int]) -> int:
+    with unit_of_work(engine) as conn:
+        return batch(conn, now=clock.now())
 
 
 @one_line_errors
