@@ -34,6 +34,7 @@ DATA_TABLES = [
     "sla_clocks",
     "sla_pending",
     "routing_queue",
+    "item_spans",
     "item_events",
     "items",
     "customers",

@@ -301,6 +301,46 @@ class RoutingQueueRecord(Base):
     )
 
 
+class ItemSpanRecord(Base):
+    """Each item's open states over time: one row per interval of constant status,
+    area, tier, assignee and pending area while the item is open (new .. pending_*),
+    [start_at, end_at), end_at NULL while it lasts. Derived from the log for marked
+    items (services.sla_store.refresh), with the resolution clock's marks valid
+    inside the span (domain.sla.marks): what the backlog at any instant reads.
+    """
+
+    __tablename__ = "item_spans"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    pending_area: Mapped[str | None] = mapped_column(String(64))
+    # The resolution clock's calendar; NULL when the item has no resolution clock.
+    calendar: Mapped[str | None] = mapped_column(String(64))
+    # Overdue at t in the span iff t > overdue_after (NULL: not overdue in the span),
+    # or, when overdue_off_hours, iff t is outside the calendar's working time.
+    overdue_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    overdue_off_hours: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # From these instants on (inside the span) half / three quarters of the target
+    # is used; NULL: not inside the span.
+    half_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    three_quarters_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_item_spans_start_at", "start_at"),
+        # "Which spans contain instant t", without reading the spans before or after it.
+        Index(
+            "ix_item_spans_during",
+            text("tstzrange(start_at, end_at, '[)')"),
+            postgresql_using="gist",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+
 def table_of(record: type[Base]) -> Table:
     """The Core table behind a record class, typed as such for statement builders."""
     return cast(Table, record.__table__)
