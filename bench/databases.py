@@ -35,6 +35,7 @@ DATA_TABLES = [
     "sla_pending",
     "routing_queue",
     "item_spans",
+    "item_resolutions",
     "item_events",
     "items",
     "customers",

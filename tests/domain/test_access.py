@@ -7,12 +7,15 @@ import pytest
 from retaguarda.domain.access import (
     Principal,
     can_see,
+    require_absence_reader,
+    require_absence_writer,
     require_action,
     require_any_role,
     require_area,
+    require_feedback,
     visible_areas,
 )
-from retaguarda.domain.catalog import Role
+from retaguarda.domain.catalog import Agent, Role
 from retaguarda.domain.errors import Forbidden
 from retaguarda.domain.item.model import Action, Status
 from tests.domain.builders import item
@@ -208,3 +211,68 @@ class TestRequireAnyRole:
 
     def test_passes_for_a_listed_role_given_as_a_one_shot_iterator(self) -> None:
         require_any_role(SOFIA, iter([Role.ADMIN, Role.SUPERVISOR]), what="config apply")
+
+
+RESOLVED_OF_ANA = item(Status.RESOLVED)  # area backoffice, assigned to ana
+RESOLVED_IN_FINANCE = item(Status.RESOLVED, area="finance", assignee="carla")
+
+
+class TestFeedback:
+    """Recording a customer's satisfaction answer: whoever may act on the item."""
+
+    @pytest.mark.parametrize("principal", [ADMIN, CRM, SOFIA, ANA], ids=lambda p: p.name)
+    def test_may_record_on_a_resolved_item_of_ana(self, principal: Principal) -> None:
+        require_feedback(principal, RESOLVED_OF_ANA)
+
+    def test_unscoped_roles_anywhere(self) -> None:
+        require_feedback(CRM, RESOLVED_IN_FINANCE)
+        require_feedback(ADMIN, RESOLVED_IN_FINANCE)
+
+    def test_a_supervisor_only_in_their_areas(self) -> None:
+        with pytest.raises(Forbidden) as caught:
+            require_feedback(SOFIA, RESOLVED_IN_FINANCE)
+        assert caught.value.field == "area"
+
+    def test_a_specialist_only_on_their_own_item(self) -> None:
+        with pytest.raises(Forbidden):
+            require_feedback(BRUNO, RESOLVED_OF_ANA)
+        with pytest.raises(Forbidden):
+            require_feedback(ANA, item(Status.RESOLVED, assignee=None))
+        unlinked = Principal("ghost", Role.SPECIALIST, areas=("backoffice",))
+        with pytest.raises(Forbidden):
+            require_feedback(unlinked, item(Status.RESOLVED, assignee=None))
+
+
+AGENT_ANA = Agent("ana", "Ana", areas=("backoffice",), tiers=("backoffice_l1",))
+AGENT_CARLA = Agent("carla", "Carla", areas=("finance",), tiers=("backoffice_l1",))
+
+
+class TestAbsences:
+    """Planned absences: admins and supervisors of the agent's areas write; the agent reads."""
+
+    @pytest.mark.parametrize("principal", [ADMIN, SOFIA], ids=lambda p: p.name)
+    def test_admins_and_the_agents_supervisors_write_and_read(self, principal: Principal) -> None:
+        require_absence_writer(principal, AGENT_ANA)
+        require_absence_reader(principal, AGENT_ANA)
+
+    def test_a_supervisor_of_other_areas_neither_writes_nor_reads(self) -> None:
+        for check in (require_absence_writer, require_absence_reader):
+            with pytest.raises(Forbidden) as caught:
+                check(SOFIA, AGENT_CARLA)
+            assert caught.value.field == "agent"
+
+    def test_the_agent_reads_their_own_but_does_not_write(self) -> None:
+        require_absence_reader(ANA, AGENT_ANA)
+        with pytest.raises(Forbidden) as caught:
+            require_absence_writer(ANA, AGENT_ANA)
+        assert caught.value.field is None
+
+    def test_a_specialist_does_not_read_someone_elses(self) -> None:
+        with pytest.raises(Forbidden) as caught:
+            require_absence_reader(BRUNO, AGENT_ANA)
+        assert caught.value.field == "agent"
+
+    def test_integrations_neither_write_nor_read(self) -> None:
+        for check in (require_absence_writer, require_absence_reader):
+            with pytest.raises(Forbidden):
+                check(CRM, AGENT_ANA)

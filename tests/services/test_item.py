@@ -57,6 +57,7 @@ def act(
 
 
 PENDING = {"pending_area": "finance"}
+RESOLVED = {"outcome": "solved", "reason": "dup"}
 
 
 # (who, action, fields, status after, event type, event "changes")
@@ -68,7 +69,7 @@ LIFE: tuple[tuple[Principal, str, dict[str, Any], Status, str, dict[str, Any]], 
     (ANA, "resume", {}, Status.IN_PROGRESS, "resumed", {}),
     (ANA, "pend_area", {"area": "finance"}, Status.PENDING_AREA, "pended_area", PENDING),
     (ANA, "resume", {}, Status.IN_PROGRESS, "resumed", {"pending_area": None}),
-    (ANA, "resolve", {"reason": "dup"}, Status.RESOLVED, "resolved", {"reason": "dup"}),
+    (ANA, "resolve", {"reason": "dup"}, Status.RESOLVED, "resolved", RESOLVED),
     (SOFIA, "close", {}, Status.CLOSED, "closed", {}),
 )
 

@@ -43,6 +43,8 @@ def item_row(ref: str, **values: Any) -> dict[str, Any]:
         "updated_at": NOW,
         "version": 1,
         "repeat_of": None,
+        "outcome": None,
+        "csat": None,
         **values,
     }
 

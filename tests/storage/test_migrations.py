@@ -97,7 +97,7 @@ class TestUpgrade:
 
         upgrade(fresh)
 
-        assert current(fresh) == head() == "0007"
+        assert current(fresh) == head() == "0008"
         assert user_tables(fresh) == TABLES
 
     def test_the_migrated_schema_matches_the_records_exactly(self, fresh: Engine) -> None:
@@ -208,3 +208,66 @@ class TestRoutingQueue:
             (1, "backoffice", "l1", 2, False),
             (2, "backoffice", "l1", 2, False),
         ]
+
+
+class TestOutcomeCsatAbsences:
+    def populate_0007(self, engine: Engine) -> None:
+        """An area, an agent and a closed item, as 0007 knows them."""
+        upgrade(engine, "0007")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO areas (key, name) VALUES ('backoffice', 'Back office')"))
+            conn.execute(text("INSERT INTO tiers (key, rank) VALUES ('l1', 0)"))
+            conn.execute(
+                text(
+                    "INSERT INTO case_types (key, name, area, tier, skills) "
+                    "VALUES ('dispute', 'Dispute', 'backoffice', 'l1', '[]')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO agents (key, name, areas, tiers, skills, capacity) "
+                    "VALUES ('ana', 'Ana', '[\"backoffice\"]', '[]', '{}', 1)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, external_ref, channel, case_type, status, area,"
+                    " tier, journey, assignee, priority, tags, created_at, updated_at,"
+                    " version) VALUES (1, 'R1', 'web', 'dispute', 'closed', 'backoffice',"
+                    " 'l1', '[\"l1\"]', 'ana', 3, '[]', :at, :at, 6)"
+                ),
+                {"at": "2026-03-02 12:00:00+00:00"},
+            )
+
+    def test_items_resolved_before_0008_have_no_outcome_and_no_score(self, fresh: Engine) -> None:
+        self.populate_0007(fresh)
+
+        upgrade(fresh)
+
+        with fresh.connect() as conn:
+            row = conn.execute(text("SELECT status, outcome, csat FROM items")).one()
+        assert tuple(row) == ("closed", None, None)
+
+    def test_downgrade_to_0007_keeps_the_items_and_drops_the_new_facts(self, fresh: Engine) -> None:
+        self.populate_0007(fresh)
+        upgrade(fresh)
+        with fresh.begin() as conn:
+            conn.execute(text("UPDATE items SET outcome = 'failed', csat = 2"))
+            conn.execute(
+                text(
+                    "INSERT INTO agent_absences (agent, start_at, end_at, created_at, created_by)"
+                    " VALUES ('ana', :start, :end, :start, 'admin')"
+                ),
+                {"start": "2026-03-09 11:00:00+00:00", "end": "2026-03-14 11:00:00+00:00"},
+            )
+            planned = conn.execute(text("SELECT planned FROM agent_absences")).scalar_one()
+        assert planned in (True, 1)  # the default: known in advance
+
+        command.downgrade(alembic_config(fresh), "0007")
+
+        assert current(fresh) == "0007"
+        columns = {c["name"] for c in inspect(fresh).get_columns("items")}
+        assert {"outcome", "csat"}.isdisjoint(columns)
+        assert "agent_absences" not in user_tables(fresh)
+        with fresh.connect() as conn:
+            assert conn.execute(text("SELECT id, status FROM items")).all() == [(1, "closed")]

@@ -11,6 +11,10 @@ Invariants:
   transfer) also needs access to that area (the services check it with
   `require_area`).
 - Only admins and integrations may date an event in the past (imports of history).
+- A customer's satisfaction answer is recorded by whoever may act on the item:
+  admins and integrations, supervisors of its area, the specialist it is assigned to.
+- Planned absences are written by admins and by supervisors of one of the agent's
+  areas; the agent (a specialist linked to them) may also read their own.
 """
 
 from __future__ import annotations
@@ -112,3 +116,33 @@ def require_agent(principal: Principal, agent: Agent) -> None:
     if principal.role is Role.SUPERVISOR and set(agent.areas) & set(principal.areas):
         return
     raise Forbidden(f"agent {agent.key!r} works outside your areas", field="agent")
+
+
+def require_feedback(principal: Principal, item: WorkItem) -> None:
+    """Raise Forbidden unless the caller may record the customer's satisfaction with
+    `item`: anyone who may act on it (its area; a specialist only on their own item)."""
+    require_area(principal, item.area)
+    if principal.role is not Role.SPECIALIST:
+        return
+    if principal.agent is None or item.assignee != principal.agent:
+        raise Forbidden("a specialist may record satisfaction only for items assigned to them")
+
+
+def require_absence_writer(principal: Principal, agent: Agent) -> None:
+    """Recording or removing an agent's planned absences: admins for anyone,
+    supervisors for agents who share one of their areas."""
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is not Role.SUPERVISOR:
+        raise Forbidden("planned absences are recorded by a supervisor or an admin")
+    if not set(agent.areas) & set(principal.areas):
+        raise Forbidden(f"agent {agent.key!r} works outside your areas", field="agent")
+
+
+def require_absence_reader(principal: Principal, agent: Agent) -> None:
+    """Reading an agent's planned absences: those who write them, and the agent."""
+    if principal.role is Role.SPECIALIST:
+        if principal.agent != agent.key:
+            raise Forbidden("a specialist may read only their own absences", field="agent")
+        return
+    require_absence_writer(principal, agent)

@@ -510,6 +510,7 @@ def generate(
                     area=step.area,
                     to_tier=step.to_tier,
                     assignee=step.assignee,
+                    outcome=step.outcome,
                 )
         if progress is not None:
             progress(done, len(days))

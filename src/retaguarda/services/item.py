@@ -12,12 +12,12 @@ from sqlalchemy import Connection
 from retaguarda.domain import access
 from retaguarda.domain.catalog import Agent
 from retaguarda.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from retaguarda.domain.item import moves
+from retaguarda.domain.item import moves, satisfaction
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.journey import Stay
 from retaguarda.domain.item.journey import journey as item_journey
 from retaguarda.domain.item.lifecycle import TransitionCommand, transition
-from retaguarda.domain.item.model import Action, WorkItem
+from retaguarda.domain.item.model import Action, Outcome, WorkItem
 from retaguarda.domain.types import require_aware
 from retaguarda.storage.repos import catalog as catalog_repo
 from retaguarda.storage.repos import item as item_repo
@@ -101,6 +101,7 @@ def act(
     area: str | None = None,
     to_tier: str | None = None,
     assignee: str | None = None,
+    outcome: Outcome | None = None,
 ) -> WorkItem:
     """Apply one action to an item and append its event, in the caller's transaction."""
     item = get(conn, item_id, principal=principal)
@@ -120,6 +121,7 @@ def act(
         area=area,
         to_tier=to_tier,
         assignee=assignee,
+        outcome=outcome,
     )
     # Only escalation climbs the ladder; other actions need no catalog read.
     ladder = catalog_repo.ladder(conn) if action is Action.ESCALATE else ()
@@ -127,6 +129,32 @@ def act(
     if not item_repo.save_state(conn, new, expected_version=item.version):
         raise Conflict(f"item {item_id} was changed by someone else; read it again and retry")
     item_repo.append_events(conn, [event], recorded_at=now)
+    return new
+
+
+def record_csat(
+    conn: Connection,
+    item_id: int,
+    *,
+    score: int,
+    comment: str | None,
+    principal: access.Principal,
+    now: datetime,
+    at: datetime | None = None,
+) -> WorkItem:
+    """Record the customer's satisfaction answer about a resolved or closed item (an
+    event, no transition: the routing queue and the item's status are left alone)."""
+    item = get(conn, item_id, principal=principal)
+    access.require_feedback(principal, item)
+    when = _instant(at, principal=principal, now=now)
+    new, event = satisfaction.record(
+        item, score=score, comment=comment, at=when, actor=principal.name
+    )
+    saved = item_repo.save_transition(
+        conn, new, event, expected_version=item.version, recorded_at=now, follow_queue=False
+    )
+    if not saved:
+        raise Conflict(f"item {item_id} was changed by someone else; read it again and retry")
     return new
 
 

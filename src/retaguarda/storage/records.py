@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -141,6 +142,11 @@ class ItemRecord(Base):
     version: Mapped[int] = mapped_column(Integer)
     # The earlier item of the same customer this one repeats (repeat contacts).
     repeat_of: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # How its resolution ended (solved, unfounded, failed); NULL while not resolved or
+    # closed, and on items resolved before outcomes were recorded (migration 0008).
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # The customer's last satisfaction score, 1-5; csat_recorded events keep every answer.
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
 
     __table_args__ = (
         Index("uq_items_channel_external_ref", "channel", "external_ref", unique=True),
@@ -319,10 +325,14 @@ class ItemSpanRecord(Base):
     tier: Mapped[str] = mapped_column(String(64))
     assignee: Mapped[str | None] = mapped_column(String(64))
     pending_area: Mapped[str | None] = mapped_column(String(64))
+    # The item became open at start_at (created, reopened); the status it left the
+    # open ones for at end_at (resolved, cancelled), NULL while it stays open.
+    enters: Mapped[bool] = mapped_column(Boolean)
+    left_to: Mapped[str | None] = mapped_column(String(20))
     # The resolution clock's calendar; NULL when the item has no resolution clock.
     calendar: Mapped[str | None] = mapped_column(String(64))
-    # Overdue at t in the span iff t > overdue_after (NULL: not overdue in the span),
-    # or, when overdue_off_hours, iff t is outside the calendar's working time.
+    # Overdue at t in the span iff t > overdue_after (NULL: not overdue in the span)
+    # and, when overdue_off_hours, t is also outside the calendar's working time.
     overdue_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
     overdue_off_hours: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # From these instants on (inside the span) half / three quarters of the target
@@ -332,6 +342,7 @@ class ItemSpanRecord(Base):
 
     __table_args__ = (
         Index("ix_item_spans_start_at", "start_at"),
+        Index("ix_item_spans_end_at", "end_at"),
         # "Which spans contain instant t", without reading the spans before or after it.
         Index(
             "ix_item_spans_during",
@@ -339,6 +350,41 @@ class ItemSpanRecord(Base):
             postgresql_using="gist",
         ).ddl_if(dialect="postgresql"),
     )
+
+
+class AgentAbsenceRecord(Base):
+    """Absences of agents known in advance (vacation, training, appointments):
+    [start_at, end_at). Scheduled time not covered by one is unplanned absence."""
+
+    __tablename__ = "agent_absences"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(ForeignKey("agents.key"))
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    planned: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_agent_absences_agent_start_at", "agent", "start_at"),)
+
+
+class ItemResolutionRecord(Base):
+    """One row per `resolved` event, with the item's area, tier, assignee, reason and
+    outcome then: what outflow, compliance by resolution date and the Pareto of
+    reasons read. Derived from the log with the spans (services.sla_store.refresh)."""
+
+    __tablename__ = "item_resolutions"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    area: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_item_resolutions_at", "at"),)
 
 
 def table_of(record: type[Base]) -> Table:

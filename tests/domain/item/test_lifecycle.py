@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import product
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from retaguarda.domain.errors import IllegalTransition, InvalidInput
 from retaguarda.domain.item.lifecycle import transition
-from retaguarda.domain.item.model import Action, Status
+from retaguarda.domain.item.model import Action, Outcome, Status
 from tests.domain.builders import AT, LADDER, LAST_EVENT_AT, command, item
 
 A = Action
@@ -513,7 +514,7 @@ class TestResolve:
         )
 
         assert (after.status, after.reason) == (S.RESOLVED, "duplicate_charge")
-        assert event.data["changes"] == {"reason": "duplicate_charge"}
+        assert event.data["changes"] == {"outcome": "solved", "reason": "duplicate_charge"}
         assert event.data["reason"] == "duplicate_charge"
 
     def test_without_a_reason_keeps_the_intake_reason(self) -> None:
@@ -522,12 +523,96 @@ class TestResolve:
         )
 
         assert after.reason == "billing_error"
-        assert event.data["changes"] == {}
+        assert event.data["changes"] == {"outcome": "solved"}
 
     def test_keeps_the_assignee(self) -> None:
         after, _ = transition(item(S.IN_PROGRESS), command(A.RESOLVE), ladder=LADDER)
 
         assert after.assignee == "ana"
+
+
+class TestOutcome:
+    def test_resolve_records_solved_when_no_outcome_is_given(self) -> None:
+        after, event = transition(item(S.IN_PROGRESS), command(A.RESOLVE), ladder=LADDER)
+
+        assert after.outcome is Outcome.SOLVED
+        assert event.data["changes"] == {"outcome": "solved"}
+
+    @pytest.mark.parametrize("outcome", list(Outcome), ids=str)
+    def test_resolve_records_the_outcome_given(self, outcome: Outcome) -> None:
+        after, event = transition(
+            item(S.IN_PROGRESS), command(A.RESOLVE, outcome=outcome), ladder=LADDER
+        )
+
+        assert after.outcome is outcome
+        assert event.data["changes"] == {"outcome": outcome.value}  # plain JSON in the log
+        assert "outcome" not in event.data  # a change, not a field of the command's own
+
+    def test_an_unknown_outcome_is_refused_naming_the_field(self) -> None:
+        with pytest.raises(InvalidInput) as caught:
+            transition(
+                item(S.IN_PROGRESS),
+                command(A.RESOLVE, outcome="perfect"),  # type: ignore[arg-type]
+                ladder=LADDER,
+            )
+
+        assert caught.value.field == "outcome"
+        assert caught.value.message == (
+            "unknown outcome 'perfect' (one of: solved, unfounded, failed)"
+        )
+
+    @pytest.mark.parametrize(
+        ("status", "action"),
+        [(s, a) for s, a, _ in LEGAL if a is not A.RESOLVE],
+        ids=[f"{s}-{a}" for s, a, _ in LEGAL if a is not A.RESOLVE],
+    )
+    def test_only_resolve_accepts_an_outcome(self, status: Status, action: Action) -> None:
+        fields = {**REQUIRED_FIELDS.get(action, {}), "outcome": Outcome.FAILED}
+
+        with pytest.raises(InvalidInput) as caught:
+            transition(item(status), command(action, **fields), ladder=LADDER)
+
+        assert caught.value.field == "outcome"
+        assert caught.value.message == f"is not used by action {action.value!r}"
+
+    def test_reopen_clears_it(self) -> None:
+        after, event = transition(
+            item(S.RESOLVED, outcome=Outcome.FAILED), command(A.REOPEN), ladder=LADDER
+        )
+
+        assert (after.status, after.outcome) == (S.QUEUED, None)
+        assert event.data["changes"] == {"assignee": None, "outcome": None}
+
+    def test_escalating_a_resolved_item_clears_it(self) -> None:
+        after, event = transition(
+            item(S.RESOLVED, outcome=Outcome.UNFOUNDED),
+            command(A.ESCALATE, reason="the customer went to the ombudsman"),
+            ladder=LADDER,
+        )
+
+        assert (after.status, after.outcome) == (S.QUEUED, None)
+        assert event.data["changes"]["outcome"] is None
+
+    def test_close_keeps_it(self) -> None:
+        after, event = transition(
+            item(S.RESOLVED, outcome=Outcome.UNFOUNDED), command(A.CLOSE), ladder=LADDER
+        )
+
+        assert (after.status, after.outcome) == (S.CLOSED, Outcome.UNFOUNDED)
+        assert event.data["changes"] == {}
+
+    def test_resolving_again_after_a_reopen_records_the_new_outcome(self) -> None:
+        reopened, _ = transition(
+            item(S.RESOLVED, outcome=Outcome.SOLVED), command(A.REOPEN), ladder=LADDER
+        )
+        started = replace(reopened, status=S.IN_PROGRESS, assignee="ana")
+
+        after, event = transition(
+            started, command(A.RESOLVE, outcome=Outcome.FAILED), ladder=LADDER
+        )
+
+        assert after.outcome is Outcome.FAILED
+        assert event.data["changes"] == {"outcome": "failed"}
 
 
 class TestChronology:
@@ -603,11 +688,11 @@ class TestChanges:
 
         assert event.data["changes"] == {"tier": "backoffice_l2"}
 
-    def test_resolving_with_the_current_reason_reports_no_change(self) -> None:
+    def test_resolving_with_the_current_reason_reports_only_the_outcome(self) -> None:
         _, event = transition(
             item(S.IN_PROGRESS, reason="billing_error"),
             command(A.RESOLVE, reason="billing_error"),
             ladder=LADDER,
         )
 
-        assert event.data["changes"] == {}
+        assert event.data["changes"] == {"outcome": "solved"}

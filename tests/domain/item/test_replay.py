@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retaguarda.domain.errors import InvalidInput
-from retaguarda.domain.item import replay
-from retaguarda.domain.item.events import CREATED, Event, created_event
+from retaguarda.domain.item import replay, satisfaction
+from retaguarda.domain.item.events import CREATED, CSAT_RECORDED, Event, created_event
 from retaguarda.domain.item.lifecycle import TransitionCommand, allowed_actions, transition
-from retaguarda.domain.item.model import Action, Channel, Customer, Status, WorkItem
+from retaguarda.domain.item.model import Action, Channel, Customer, Outcome, Status, WorkItem
 from tests.domain.builders import LADDER, T0, draft
 
 AREAS = ("backoffice", "finance", "logistics", "ombudsman")
@@ -50,6 +50,8 @@ def _command(draw: st.DrawFn, item: WorkItem) -> TransitionCommand | None:
         fields["area"] = draw(st.none() | st.sampled_from(AREAS))
     elif action in (Action.PEND_AREA, Action.TRANSFER):
         fields["area"] = draw(st.sampled_from([a for a in AREAS if a != item.area]))
+    elif action is Action.RESOLVE:
+        fields["outcome"] = draw(st.none() | st.sampled_from(list(Outcome)))
     elif action is Action.ESCALATE:
         above = LADDER[LADDER.index(item.tier) + 1 :]
         fields["reason"] = draw(st.sampled_from(["regulator", "customer insists"]))
@@ -61,7 +63,8 @@ def _command(draw: st.DrawFn, item: WorkItem) -> TransitionCommand | None:
 
 @st.composite
 def _histories(draw: st.DrawFn) -> tuple[Event, list[Event], WorkItem]:
-    """A `created` event, the events of random legal commands, and the state kept incrementally."""
+    """A `created` event, the events of random legal commands (and, once the item is
+    resolved or closed, customer satisfaction answers), and the state kept incrementally."""
     created = created_event(
         draft(
             area=draw(st.sampled_from(AREAS)),
@@ -73,6 +76,16 @@ def _histories(draw: st.DrawFn) -> tuple[Event, list[Event], WorkItem]:
     state = replay.start(ITEM_ID, created)
     events: list[Event] = []
     for _ in range(draw(st.integers(0, 25))):
+        if state.status in satisfaction.ANSWERABLE and draw(st.booleans()):
+            state, event = satisfaction.record(
+                state,
+                score=draw(st.integers(1, 5)),
+                comment=draw(_optional_text),
+                at=state.updated_at + timedelta(seconds=draw(st.integers(0, 7 * 24 * 3600))),
+                actor="crm",
+            )
+            events.append(event)
+            continue
         cmd = draw(_command(state))
         if cmd is None:
             break
@@ -118,6 +131,10 @@ class TestFold:
         assert state.journey[-1] == state.tier
         assert [e.at for e in events] == sorted(e.at for e in events)
         assert state.updated_at == (events[-1].at if events else T0)
+        # An outcome exactly while resolved or closed; the last answer's score.
+        assert (state.outcome is not None) == (state.status in (Status.RESOLVED, Status.CLOSED))
+        answers = [e.data["score"] for e in events if e.type == CSAT_RECORDED]
+        assert state.csat == (answers[-1] if answers else None)
 
     def test_a_hand_written_history(self) -> None:
         # Created at backoffice_l1; ana starts it, escalation requeues it at

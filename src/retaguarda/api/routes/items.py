@@ -16,6 +16,7 @@ from retaguarda.api.schemas.items import (
     BulkCreate,
     BulkRead,
     BulkResult,
+    CsatCreate,
     ErrorRead,
     EventRead,
     ItemCreate,
@@ -198,8 +199,35 @@ def transition_item(item_id: int, body: TransitionCreate, caller: CallerDep) -> 
             area=body.area,
             to_tier=body.to_tier,
             assignee=body.assignee,
+            outcome=body.outcome,
         )
         measured = sla_service.measure_items(conn, [item_id], at=clock.now())[item_id]
+    return ItemRead.of(item, measured)
+
+
+@router.post(
+    "/{item_id}/csat",
+    response_model=ItemRead,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def record_csat(item_id: int, body: CsatCreate, caller: CallerDep) -> ItemRead:
+    """Record the customer's satisfaction answer (1-5) about a resolved or closed item.
+
+    An event (`csat_recorded`), not a transition; the item keeps the last score.
+    409 naming the status while the item is not resolved or closed.
+    """
+    with caller.transaction() as (conn, me):
+        now = clock.now()
+        item = item_service.record_csat(
+            conn,
+            item_id,
+            score=body.score,
+            comment=body.comment,
+            principal=me,
+            now=now,
+            at=body.at,
+        )
+        measured = sla_service.measure_items(conn, [item_id], at=now)[item_id]
     return ItemRead.of(item, measured)
 
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from retaguarda.domain.item import satisfaction
 from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.lifecycle import allowed_actions
-from retaguarda.domain.item.model import Action, Channel, Status, WorkItem
+from retaguarda.domain.item.model import Action, Channel, Outcome, Status, WorkItem
 from retaguarda.domain.sla.clock import Measured
 from retaguarda.services import sla as sla_service
 from retaguarda.services.intake import ItemInput
@@ -74,6 +75,10 @@ class ItemRead(BaseModel):
     repeat_of: int | None = Field(
         None, description="the earlier item of the same customer this one repeats"
     )
+    outcome: Outcome | None = Field(
+        None, description="how its resolution ended; null unless resolved or closed"
+    )
+    csat: int | None = Field(None, description="the customer's last satisfaction score, 1-5")
     created_at: datetime
     updated_at: datetime
     version: int
@@ -138,6 +143,19 @@ class TransitionCreate(BaseModel):
     to_tier: str | None = None
     reason: Annotated[str, Field(max_length=100)] | None = None
     assignee: str | None = None
+    outcome: Outcome | None = Field(
+        None, description="resolve only: solved (default), unfounded or failed"
+    )
+
+
+class CsatCreate(BaseModel):
+    """The customer's answer to the satisfaction survey about a resolved or closed item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: Annotated[int, Field(ge=satisfaction.SCORE_MIN, le=satisfaction.SCORE_MAX)]
+    comment: Annotated[str, Field(max_length=satisfaction.COMMENT_MAX)] | None = None
+    at: datetime | None = Field(None, description="when answered (admin and integration only)")
 
 
 class BulkCreate(BaseModel):

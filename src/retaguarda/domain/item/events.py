@@ -2,9 +2,11 @@
 
 Invariants:
 - An item's first event is `created` and carries the whole initial state.
-- Every later event is a transition whose `data` holds `action`, `from`, `to`
-  and `changes` (only the fields it changed); `replay.evolve` is the single
-  definition of how a transition changes state.
+- A later event is a transition, whose `data` holds `action`, `from`, `to` and
+  `changes` (only the fields it changed), or a fact that is no transition (no
+  `to`): a satisfaction answer (`csat_recorded`, data `score` and `comment`),
+  which sets the item's `csat`, or an SLA alert, which changes nothing.
+  `replay.evolve` is the single definition of how an event changes state.
 - `schema_version` is stored with every event so that later versions of the
   payload can be upgraded by small pure functions instead of migrations.
 """
@@ -21,6 +23,7 @@ from retaguarda.domain.item.model import Action, Customer, ItemDraft
 
 SCHEMA_VERSION = 1
 CREATED = "created"
+CSAT_RECORDED = "csat_recorded"  # the customer's satisfaction answer (domain.item.satisfaction)
 
 EVENT_TYPE: Mapping[Action, str] = {
     Action.QUEUE: "queued",

@@ -19,7 +19,7 @@ from typing import Any
 
 from retaguarda.domain.errors import IllegalTransition, InvalidInput
 from retaguarda.domain.item.events import EVENT_TYPE, Event
-from retaguarda.domain.item.model import Action, Status, WorkItem
+from retaguarda.domain.item.model import Action, Outcome, Status, WorkItem
 from retaguarda.domain.item.replay import evolve
 from retaguarda.domain.types import require_aware
 
@@ -62,6 +62,7 @@ _FIELDS: Mapping[Action, frozenset[str]] = {
     Action.QUEUE: frozenset({"area"}),
     Action.ASSIGN: frozenset({"assignee"}),
     Action.PEND_AREA: frozenset({"area"}),
+    Action.RESOLVE: frozenset({"outcome"}),
     Action.ESCALATE: frozenset({"area", "to_tier"}),
     Action.TRANSFER: frozenset({"area"}),
 }
@@ -75,7 +76,8 @@ def allowed_actions(status: Status) -> frozenset[Action]:
 @dataclass(frozen=True, slots=True)
 class TransitionCommand:
     """A request to act on an item. `reason` is the motive, kept on the event;
-    on `resolve` it also becomes the item's root-cause reason."""
+    on `resolve` it also becomes the item's root-cause reason. `outcome` (resolve
+    only) says how the resolution ended; `solved` when omitted."""
 
     action: Action
     at: datetime
@@ -85,6 +87,7 @@ class TransitionCommand:
     area: str | None = None
     to_tier: str | None = None
     assignee: str | None = None
+    outcome: Outcome | None = None
 
 
 def transition(
@@ -140,7 +143,7 @@ def transition(
 
 def _check_fields(command: TransitionCommand) -> None:
     used = _FIELDS.get(command.action, frozenset())
-    for name in ("area", "to_tier", "assignee"):
+    for name in ("area", "to_tier", "assignee", "outcome"):
         if getattr(command, name) is not None and name not in used:
             raise InvalidInput(name, f"is not used by action {command.action.value!r}")
 
@@ -153,8 +156,11 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
         if not command.assignee:
             raise InvalidInput("assignee", "is required to assign an item")
         wanted["assignee"] = command.assignee
-    elif action in (Action.UNASSIGN, Action.REOPEN):
+    elif action is Action.UNASSIGN:
         wanted["assignee"] = None
+    elif action is Action.REOPEN:
+        # Back in the queue: no longer resolved, so no outcome either.
+        wanted.update(assignee=None, outcome=None)
     elif action is Action.QUEUE and command.area is not None:
         wanted["area"] = command.area
     elif action is Action.PEND_AREA:
@@ -166,8 +172,10 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
     elif action in (Action.RESUME, Action.CANCEL):
         # A cancelled item no longer waits on anyone; its assignee stays as history.
         wanted["pending_area"] = None
-    elif action is Action.RESOLVE and command.reason is not None:
-        wanted["reason"] = command.reason
+    elif action is Action.RESOLVE:
+        wanted["outcome"] = _outcome(command.outcome)
+        if command.reason is not None:
+            wanted["reason"] = command.reason
     elif action is Action.ESCALATE:
         wanted.update(_escalation(item, command, ladder))
     elif action is Action.TRANSFER:
@@ -178,6 +186,17 @@ def _changes(item: WorkItem, command: TransitionCommand, ladder: Sequence[str]) 
             raise InvalidInput("area", f"the item is in {command.area!r} already")
         wanted.update(area=command.area, assignee=None)
     return {key: value for key, value in wanted.items() if getattr(item, key) != value}
+
+
+def _outcome(value: Outcome | str | None) -> str:
+    """The outcome a resolution records: `solved` unless told otherwise."""
+    if value is None:
+        return Outcome.SOLVED.value
+    try:
+        return Outcome(value).value
+    except ValueError:
+        known = ", ".join(o.value for o in Outcome)
+        raise InvalidInput("outcome", f"unknown outcome {value!r} (one of: {known})") from None
 
 
 def _escalation(
@@ -200,7 +219,14 @@ def _escalation(
         )
     else:
         target = command.to_tier
-    changes: dict[str, Any] = {"tier": target, "assignee": None, "pending_area": None}
+    # From `resolved` (the customer went to the ombudsman) the item is open again:
+    # its outcome goes with the resolution, as on `reopen`.
+    changes: dict[str, Any] = {
+        "tier": target,
+        "assignee": None,
+        "pending_area": None,
+        "outcome": None,
+    }
     if command.area is not None:
         changes["area"] = command.area
     return changes

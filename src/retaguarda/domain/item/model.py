@@ -5,6 +5,8 @@ Invariants:
   (see `lifecycle.py`), so the event log can always rebuild it (`replay.py`).
 - `journey` always ends with the current `tier`.
 - `(channel, external_ref)` identifies an item from outside: intake is idempotent on it.
+- `outcome` is set exactly while the item is resolved or closed (by `resolve`; `None` on
+  items resolved before outcomes were recorded); `csat` is the customer's last answer.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     CANCEL = "cancel"
     CLOSE = "close"
+
+
+class Outcome(StrEnum):
+    """How a resolution ended, for the reports."""
+
+    SOLVED = "solved"  # the customer's problem was solved
+    UNFOUNDED = "unfounded"  # the claim had no merit: handled correctly, nothing to fix
+    FAILED = "failed"  # it could not be solved: a failure in the reports
 
 
 class Channel(StrEnum):
@@ -117,3 +127,5 @@ class WorkItem:
     reason: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     repeat_of: int | None = None  # the earlier item this one repeats (repeat contacts)
+    outcome: Outcome | None = None  # how it was resolved; None while not resolved or closed
+    csat: int | None = None  # the customer's last satisfaction score (1-5), if any

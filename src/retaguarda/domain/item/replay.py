@@ -1,9 +1,9 @@
 """Derived state: folding an item's events.
 
 Invariant: `evolve` is the only place that turns an event into a state change.
-`lifecycle.transition` decides *which* event happens and then calls `evolve`,
-so the state kept by the services and the state rebuilt from the log cannot
-drift apart.
+`lifecycle.transition` (and `satisfaction.record`) decide *which* event happens
+and then call `evolve`, so the state kept by the services and the state rebuilt
+from the log cannot drift apart.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from dataclasses import replace
 from retaguarda.domain.errors import InvalidInput
 from retaguarda.domain.item.events import (
     CREATED,
+    CSAT_RECORDED,
     Event,
     amount_from_data,
     customer_from_data,
 )
-from retaguarda.domain.item.model import Channel, Status, WorkItem
+from retaguarda.domain.item.model import Channel, Outcome, Status, WorkItem
 
 
 def start(item_id: int, event: Event) -> WorkItem:
@@ -50,8 +51,15 @@ def start(item_id: int, event: Event) -> WorkItem:
 
 
 def evolve(item: WorkItem, event: Event) -> WorkItem:
-    """Apply one transition event to `item`."""
+    """Apply one event to `item`: a transition, or a satisfaction answer (which sets
+    `csat` and nothing else of the item's state: no status, queue or clock change)."""
+    if event.type == CSAT_RECORDED:
+        return replace(
+            item, csat=event.data["score"], updated_at=event.at, version=item.version + 1
+        )
     changes = dict(event.data.get("changes", {}))
+    if changes.get("outcome") is not None:
+        changes["outcome"] = Outcome(changes["outcome"])
     journey = item.journey
     if "tier" in changes and changes["tier"] != item.tier:
         journey = (*journey, changes["tier"])

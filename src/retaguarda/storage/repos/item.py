@@ -26,7 +26,14 @@ from sqlalchemy import (
 
 from retaguarda.domain.item import escalation, repeat
 from retaguarda.domain.item.events import Event
-from retaguarda.domain.item.model import Channel, Customer, ItemDraft, Status, WorkItem
+from retaguarda.domain.item.model import (
+    Channel,
+    Customer,
+    ItemDraft,
+    Outcome,
+    Status,
+    WorkItem,
+)
 from retaguarda.storage.batch import BatchInsert
 from retaguarda.storage.records import (
     AreaRecord,
@@ -275,6 +282,8 @@ def _draft_row(
         "updated_at": draft.created_at,
         "version": 1,
         "repeat_of": draft.repeat_of,
+        "outcome": None,
+        "csat": None,
     }
     if state is not None:
         row.update(state_fields(state))
@@ -396,6 +405,8 @@ def state_fields(item: WorkItem) -> dict[str, Any]:
         "assignee": item.assignee,
         "pending_area": item.pending_area,
         "reason": item.reason,
+        "outcome": None if item.outcome is None else item.outcome.value,
+        "csat": item.csat,
         "updated_at": item.updated_at,
         "version": item.version,
     }
@@ -415,6 +426,8 @@ _STATE_COLUMNS = (
     "assignee",
     "pending_area",
     "reason",
+    "outcome",
+    "csat",
     "updated_at",
     "version",
 )
@@ -591,4 +604,6 @@ def _to_item(row: Row[Any]) -> WorkItem:
         updated_at=row.updated_at,
         version=row.version,
         repeat_of=row.repeat_of,
+        outcome=None if row.outcome is None else Outcome(row.outcome),
+        csat=row.csat,
     )

@@ -1,5 +1,6 @@
-"""Item spans: each item's open states over time, with its resolution clock's marks,
-derived from the log by the refresh of marked items (what the backlog reports read).
+"""Item spans (each item's open states over time, with its resolution clock's marks)
+and item resolutions (each `resolved` event with the item's state then), derived
+from the log by the refresh of marked items: what the reports read.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,6 +31,10 @@ def upgrade() -> None:
         sa.Column("tier", sa.String(64), nullable=False),
         sa.Column("assignee", sa.String(64), nullable=True),
         sa.Column("pending_area", sa.String(64), nullable=True),
+        # The item became open at start_at (created, reopened); the status it left
+        # the open ones for at end_at (resolved, cancelled), NULL if it stayed open.
+        sa.Column("enters", sa.Boolean(), nullable=False),
+        sa.Column("left_to", sa.String(20), nullable=True),
         sa.Column("calendar", sa.String(64), nullable=True),
         sa.Column("overdue_after", Utc, nullable=True),
         sa.Column("overdue_off_hours", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -44,6 +49,19 @@ def upgrade() -> None:
             "USING gist (tstzrange(start_at, end_at, '[)'))"
         )
     op.create_index("ix_item_spans_start_at", "item_spans", ["start_at"])
+    op.create_index("ix_item_spans_end_at", "item_spans", ["end_at"])
+    op.create_table(
+        "item_resolutions",
+        sa.Column("item_id", BigId, sa.ForeignKey("items.id"), primary_key=True),
+        sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("at", Utc, nullable=False),
+        sa.Column("area", sa.String(64), nullable=False),
+        sa.Column("tier", sa.String(64), nullable=False),
+        sa.Column("assignee", sa.String(64), nullable=True),
+        sa.Column("reason", sa.String(100), nullable=True),
+        sa.Column("outcome", sa.String(20), nullable=True),
+    )
+    op.create_index("ix_item_resolutions_at", "item_resolutions", ["at"])
     # Every item gets its spans from the next refresh (the worker, or a report).
     op.execute(
         "INSERT INTO sla_pending (item_id) SELECT id FROM items "
@@ -52,4 +70,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("item_resolutions")
     op.drop_table("item_spans")
