@@ -7,7 +7,7 @@ item (docs/sla.md, "Stored clocks, risk lists and the worker").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,24 +15,34 @@ import numpy as np
 from sqlalchemy import Connection
 
 from retaguarda.domain import access
+from retaguarda.domain.item import spans
 from retaguarda.domain.item.events import Event
+from retaguarda.domain.item.model import Status
 from retaguarda.domain.sla import bulk, columns
+from retaguarda.domain.sla import marks as sla_marks
 from retaguarda.domain.sla.policy import SlaConfig
 from retaguarda.domain.types import require_aware
 from retaguarda.services.sla import configs, handling_minutes
 from retaguarda.storage.repos import item as item_repo
 from retaguarda.storage.repos import sla as sla_repo
+from retaguarda.storage.repos import spans as spans_repo
 
 REFRESH_BATCH = 50_000
 
 
 def refresh(conn: Connection, *, now: datetime, limit: int = REFRESH_BATCH) -> int:
-    """Recompute the stored clocks of up to `limit` marked items, in bulk; how many."""
+    """Recompute what is derived from the log for up to `limit` marked items, in bulk:
+    their stored clocks, their spans (the backlog's states over time, with their
+    resolution clock's marks) and their resolutions; how many."""
     require_aware(now, field="now")
     ids = sla_repo.take_pending(conn, limit)
     if not ids:
         return 0
-    sla_repo.replace_clocks(conn, ids, stored_columns(conn, ids, at=now))
+    measured = _measured(conn, ids, at=now)
+    sla_repo.replace_clocks(conn, ids, _clock_columns(measured, at=now))
+    events = spans_repo.event_columns(conn, ids)
+    spans_repo.replace(conn, ids, spans_repo.item_spans, span_columns(events, measured))
+    spans_repo.replace(conn, ids, spans_repo.item_resolutions, resolution_columns(events))
     sla_repo.clear_pending(conn, ids)
     return len(ids)
 
@@ -43,6 +53,76 @@ def refresh_all(conn: Connection, *, now: datetime) -> int:
     while done := refresh(conn, now=now):
         total += done
     return total
+
+
+def resolution_columns(events: spans.EventColumns) -> dict[str, Any]:
+    """The resolutions in `events`, as columns of the item_resolutions table."""
+    found = spans.resolutions(events)
+    seq = spans.ordinal(found.item_id)
+    return {"item_id": found.item_id, "seq": seq, "at": found.at, **found.fields}
+
+
+def span_columns(events: spans.EventColumns, measured: Measured) -> dict[str, Any]:
+    """The open spans in `events` with their resolution clock's marks, as columns of
+    the item_spans table (instants in epoch microseconds)."""
+    found = spans.open_spans(events)
+    statuses = [status.value for status in Status]  # by code; -1 picks the None after
+    n = len(found)
+    marks = _span_marks(found, measured)
+    return {
+        "item_id": found.item_id,
+        "seq": found.seq,
+        "start_at": found.start,
+        "end_at": found.end,
+        "status": np.array(statuses, dtype=object)[found.status],
+        **found.fields,
+        "enters": found.enters,
+        "left_to": np.array([*statuses, None], dtype=object)[found.left_to],
+        "calendar": marks.calendar if n else np.zeros(0, dtype=object),
+        "overdue_after": _micros(marks.overdue_after),
+        "overdue_off_hours": marks.overdue_off_hours,
+        "half_at": _micros(marks.half_at),
+        "three_quarters_at": _micros(marks.three_quarters_at),
+    }
+
+
+def _span_marks(found: spans.Spans, measured: Measured) -> sla_marks.SpanMarks:
+    """The marks of each span, each item under its SLA version (none without any)."""
+    n = len(found)
+    result = sla_marks.SpanMarks(
+        calendar=np.full(n, None, dtype=object),
+        overdue_after=np.full(n, bulk.NAT, dtype=np.int64),
+        overdue_off_hours=np.zeros(n, dtype=bool),
+        half_at=np.full(n, bulk.NAT, dtype=np.int64),
+        three_quarters_at=np.full(n, bulk.NAT, dtype=np.int64),
+    )
+    if not n or not measured.versions:
+        return result
+    position = np.searchsorted(measured.items.item_id, found.item_id)
+    start_s = np.floor_divide(found.start, 1_000_000)
+    for index in np.unique(measured.chosen):
+        rows = np.flatnonzero(measured.chosen == index)
+        mine = np.flatnonzero(np.isin(position, rows))
+        if not len(mine):
+            continue
+        part_items, part_phases = columns.subset(measured.items, measured.phases, rows)
+        part = sla_marks.resolution_marks(
+            measured.versions[index],
+            part_items,
+            part_phases,
+            np.searchsorted(rows, position[mine]),
+            start_s[mine],
+            found.status[mine],
+            span_facts={"tier": found.fields["tier"][mine]},
+        )
+        for name in sla_marks.SpanMarks.__slots__:
+            getattr(result, name)[mine] = getattr(part, name)
+    return result
+
+
+def _micros(seconds: Any) -> Any:
+    """Epoch seconds as epoch microseconds, NAT kept."""
+    return np.where(seconds == bulk.NAT, bulk.NAT, seconds * 1_000_000)
 
 
 def columns_of(
@@ -71,33 +151,59 @@ def columns_of(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """Items as columns, their phases, the SLA versions and each item's version."""
+
+    items: bulk.Items
+    phases: bulk.Phases
+    versions: list[SlaConfig]
+    chosen: np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _measured(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> Measured:
+    versions = configs(conn)
+    items, phases = columns_of(conn, item_ids, at=at)
+    if not versions or not len(items):
+        return Measured(items, phases, versions, np.zeros(len(items), dtype=np.int64))
+    applied = np.array([int(v.applied_at.timestamp()) for v in versions], dtype=np.int64)
+    return Measured(items, phases, versions, columns.version_per_item(items, phases, applied))
+
+
 def measure_stored(
     conn: Connection, item_ids: Sequence[int], *, at: datetime
 ) -> tuple[bulk.Items, bulk.Clocks, list[int]]:
     """All clocks of the items as of `at`, in bulk, each item under its version."""
-    versions = configs(conn)
-    items, phases = columns_of(conn, item_ids, at=at)
-    if not versions or not len(items):
-        return items, bulk.concat([]), []
-    applied = np.array([int(v.applied_at.timestamp()) for v in versions], dtype=np.int64)
-    chosen = columns.version_per_item(items, phases, applied)
+    measured = _measured(conn, item_ids, at=at)
+    clocks, numbers = _clocks(measured, at=at)
+    return measured.items, clocks, numbers
+
+
+def _clocks(measured: Measured, *, at: datetime) -> tuple[bulk.Clocks, list[int]]:
+    if not measured.versions or not len(measured.items):
+        return bulk.concat([]), []
     parts: list[bulk.Clocks] = []
     numbers: list[int] = []
     when = int(at.timestamp())
-    for index in np.unique(chosen):
-        rows = np.flatnonzero(chosen == index)
-        part_items, part_phases = columns.subset(items, phases, rows)
-        part = bulk.measure_many(versions[index], part_items, part_phases, at=when)
+    for index in np.unique(measured.chosen):
+        rows = np.flatnonzero(measured.chosen == index)
+        part_items, part_phases = columns.subset(measured.items, measured.phases, rows)
+        part = bulk.measure_many(measured.versions[index], part_items, part_phases, at=when)
         # Back to positions in `items`.
         parts.append(replace(part, item=rows[part.item]))
-        numbers += [versions[index].version] * len(part)
-    return items, bulk.concat(parts), numbers
+        numbers += [measured.versions[index].version] * len(part)
+    return bulk.concat(parts), numbers
 
 
 def stored_columns(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> dict[str, Any]:
     """The clocks of the items as of `at`, as columns of the stored clocks table
     (instants as int64 epoch seconds, `bulk.NAT` for none)."""
-    items, clocks, versions = measure_stored(conn, item_ids, at=at)
+    return _clock_columns(_measured(conn, item_ids, at=at), at=at)
+
+
+def _clock_columns(measured: Measured, *, at: datetime) -> dict[str, Any]:
+    clocks, versions = _clocks(measured, at=at)
+    items = measured.items
     n = len(clocks)
     return {
         "item_id": items.item_id[clocks.item],
