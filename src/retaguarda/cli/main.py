@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from typer.exceptions import TyperException
 
-from retaguarda.cli import config, db, demo, importer, serve, sla, tokens, users, worker
+from retaguarda.cli import config, db, demo, importer, report, serve, sla, tokens, users, worker
 from retaguarda.cli.common import console, fail
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(importer.app, name="import")
 app.add_typer(sla.app, name="sla")
+app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
 

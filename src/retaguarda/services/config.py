@@ -26,6 +26,7 @@ from retaguarda.domain.catalog import (
 )
 from retaguarda.domain.errors import DomainError
 from retaguarda.domain.item import escalation, repeat
+from retaguarda.domain.kpi import settings as report_settings
 from retaguarda.domain.routing import schedule
 from retaguarda.domain.routing import settings as routing_settings
 from retaguarda.domain.sla import document as sla_document
@@ -100,6 +101,7 @@ class ConfigFile(_Strict):
     skill_rules: list[dict[str, Any]] | None = None
     escalation: list[Any] | None = None
     repeat_contacts: dict[str, Any] | None = None
+    reports: dict[str, Any] | None = None
 
 
 Checker = Callable[[Any, Catalog], list[Problem]]
@@ -117,6 +119,7 @@ SETTINGS: dict[str, Checker] = {
         doc, tiers=catalog.tiers, case_types={c.key for c in catalog.case_types}
     ),
     repeat.REPEAT_CONTACTS: lambda doc, _catalog: repeat.check(doc),
+    report_settings.REPORTS: lambda doc, _catalog: report_settings.check(doc),
 }
 # Changes to these sections change how queued items are ranked.
 RANKING_SECTIONS = frozenset(

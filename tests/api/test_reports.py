@@ -1,0 +1,358 @@
+"""GET /api/v1/reports/backlog, flow and pareto on both databases: hand-worked
+scenarios (tests/scenarios.py says what the items are)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from retaguarda.domain.item.model import Action
+from retaguarda.services import config, intake
+from retaguarda.services import item as item_service
+from retaguarda.services.config import InvalidConfig
+from retaguarda.services.intake import ItemInput
+from retaguarda.services.uow import unit_of_work
+from tests.builders import ADMIN, CRM, NOW
+from tests.scenarios import LATER, utc, write_scenario
+
+Headers = dict[str, dict[str, str]]
+
+
+@pytest.fixture
+def scenario(engine: Engine, client: TestClient) -> None:
+    write_scenario(engine)
+
+
+def backlog(client: TestClient, headers: dict[str, str], **params: str) -> dict[str, Any]:
+    got = client.get("/api/v1/reports/backlog", params=params, headers=headers)
+    assert got.status_code == 200, got.text
+    body: dict[str, Any] = got.json()
+    return body
+
+
+@pytest.mark.usefixtures("scenario")
+class TestBacklogByHand:
+    def test_friday_6_march_at_noon_in_sao_paulo(self, client: TestClient, auth: Headers) -> None:
+        body = backlog(client, auth["admin"], at="2026-03-06T15:00:00Z", group_by="area")
+
+        # Open at Fri 6 Mar 12:00 SP: A, B, D, F, G (C resolved, E cancelled).
+        # A: due Mon 9 Mar 18:00 (Tue 3, Wed 4, Thu 5, Fri 6, Mon 9); target
+        #    T = 9 h (Mon 2, 09-18) + 4 x 10 h + 10 h (Mon 9) = 59 h; used 9 + 10 + 10
+        #    + 10 + 4 (Fri 08-12) = 43 h = 73 % -> 50-75 %; age 4 d 3 h -> 3-5d.
+        # B: 10 business days: due Thu 19 Mar 18:00, T = 7 h + 100 h = 107 h; used
+        #    7 h (Thu 11-18) + 4 h = 11 h = 10 % -> <50 %; age 1 d 1 h -> 1-3d.
+        # D: regulator, 10 business days; used 3 h -> <50 %; age 3 h -> 0-1d.
+        # F: due Mon 2 Mar 18:00 SP (Tue 24 .. Fri 27, Mon 2): overdue -> >100 %;
+        #    age 11 d 3 h -> >10d.
+        # G: resolved Tue 3 09:00 -> reopened Thu 5 09:00 counts as a pause of
+        #    9 h + 10 h + 1 h = 20 h; used 43 h - 20 h = 23 h of 59 h = 39 % -> <50 %;
+        #    age 4 d 3 h -> 3-5d.
+        assert body["total"] == 5
+        assert (body["current"], body["overdue"]) == (4, 1)
+        assert body["aging_by_age"] == {"0-1d": 1, "1-3d": 1, "3-5d": 2, "5-10d": 0, ">10d": 1}
+        assert body["aging_by_sla"] == {
+            "<50%": 3,
+            "50-75%": 1,
+            "75-100%": 0,
+            ">100%": 1,
+            "no_sla": 0,
+        }
+        groups = {g["key"]: (g["total"], g["overdue"]) for g in body["groups"]}
+        # D moved to finance at 10:00 SP: counted where it was at noon.
+        assert groups == {"backoffice": (4, 1), "finance": (1, 0)}
+        assert body["pending"] == 0
+
+    def test_groups_by_the_assignee_at_that_instant(
+        self, client: TestClient, auth: Headers
+    ) -> None:
+        body = backlog(client, auth["admin"], at="2026-03-06T15:00:00Z", group_by="assignee")
+
+        # Only B is assigned (to Ana); G's reopen cleared its assignee.
+        assert {g["key"]: g["total"] for g in body["groups"]} == {None: 4, "ana": 1}
+
+    def test_monday_23_february_afternoon(self, client: TestClient, auth: Headers) -> None:
+        body = backlog(client, auth["admin"], at="2026-02-23T15:00:00Z", group_by="assignee")
+
+        # C (in progress with Ana since 10:00 SP) and F (arrived 09:00 SP).
+        # C: received Fri 20 Feb 09:00 SP, 5 business days -> due Fri 27 Feb 18:00;
+        #    T = 9 h + 4 x 10 h + 10 h = 59 h, used 9 h + 4 h (Mon 08-12) = 13 h -> <50 %.
+        assert (body["total"], body["overdue"]) == (2, 0)
+        assert {g["key"]: g["total"] for g in body["groups"]} == {"ana": 1, None: 1}
+        assert body["aging_by_age"]["3-5d"] == 1  # C: 3 d 3 h old
+        assert body["aging_by_age"]["0-1d"] == 1  # F: 3 h old
+
+    def test_an_instant_before_anything_arrived_is_an_empty_backlog(
+        self, client: TestClient, auth: Headers
+    ) -> None:
+        body = backlog(client, auth["admin"], at="2026-01-01T00:00:00Z")
+
+        assert (body["total"], body["current"], body["overdue"]) == (0, 0, 0)
+        assert "groups" not in body or body["groups"] is None
+
+    def test_a_supervisor_sees_only_their_areas(self, client: TestClient, auth: Headers) -> None:
+        # Sofia supervises backoffice: D (in finance at noon) is not hers.
+        body = backlog(client, auth["sofia"], at="2026-03-06T15:00:00Z")
+
+        assert body["total"] == 4
+
+
+class TestBacklogErrors:
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"at": "2026-03-06T15:00:00"}, "at"),  # no offset
+            ({"at": "next friday"}, "at"),
+            ({"group_by": "colour"}, "group_by"),
+            ({"at": "2999-01-01T00:00:00Z"}, "at"),  # the future is not history
+        ],
+    )
+    def test_bad_parameters_are_422_naming_the_field(
+        self, client: TestClient, auth: Headers, params: dict[str, str], field: str
+    ) -> None:
+        got = client.get("/api/v1/reports/backlog", params=params, headers=auth["admin"])
+
+        assert got.status_code == 422, got.text
+        assert got.json()["field"] == field
+
+    def test_without_a_token_it_is_401(self, client: TestClient) -> None:
+        assert client.get("/api/v1/reports/backlog").status_code == 401
+
+
+def flow(client: TestClient, headers: dict[str, str], **params: str) -> dict[str, Any]:
+    got = client.get("/api/v1/reports/flow", params=params, headers=headers)
+    assert got.status_code == 200, got.text
+    body: dict[str, Any] = got.json()
+    return body
+
+
+@pytest.mark.usefixtures("scenario")
+class TestFlowByHand:
+    # No `reports` section: days are Sao Paulo's (the zone of br-sp, the first calendar).
+    WEEKS: ClassVar[dict[str, str]] = {
+        "from": "2026-02-23T03:00:00Z",
+        "to": "2026-03-07T03:00:00Z",
+        "interval": "week",
+    }
+
+    def test_two_weeks(self, client: TestClient, auth: Headers) -> None:
+        body = flow(client, auth["admin"], **self.WEEKS)
+
+        assert body["timezone"] == "America/Sao_Paulo"
+        first, second = body["periods"]
+        # Weeks start on Monday at 00:00 in Sao Paulo (03:00 UTC).
+        assert (first["start"], first["end"]) == ("2026-02-23T03:00:00Z", "2026-03-02T03:00:00Z")
+        # Week of 23 Feb: F arrives; C (open since Fri 20) is resolved on Tue 24.
+        # Backlog: C before, F after -> growth 0 (0 %). Outflow over the 20 business
+        # days up to Sun 1 Mar: C alone -> 1 / 20 = 0.05 a day -> 1 / 0.05 = 20 days.
+        assert {k: first[k] for k in ("inflow", "outflow", "backlog_start", "backlog_end")} == {
+            "inflow": 1,
+            "outflow": 1,
+            "backlog_start": 1,
+            "backlog_end": 1,
+        }
+        assert (first["growth"], first["growth_pct"]) == (0, 0.0)
+        assert first["backlog_days"] == pytest.approx(20.0)
+        # Week of 2 Mar: A, E, G (Mon, Tue), B (Thu), D (Fri) arrive; G is resolved on
+        # Tue 3 (and reopened Thu), E cancelled. Backlog 1 -> 5 (A, B, D, F, G): +4 =
+        # +400 %. Outflow in the 20 business days up to Sun 8 Mar: C and G = 0.1 a day
+        # -> 5 / 0.1 = 50 days.
+        assert (second["inflow"], second["outflow"]) == (5, 1)
+        assert (second["backlog_start"], second["backlog_end"]) == (1, 5)
+        assert (second["growth"], second["growth_pct"]) == (4, 4.0)
+        assert second["backlog_days"] == pytest.approx(50.0)
+
+    def test_by_area_counts_each_where_it_was(self, client: TestClient, auth: Headers) -> None:
+        body = flow(client, auth["admin"], **self.WEEKS, group_by="area")
+
+        groups = {g["key"]: g["periods"] for g in body["groups"]}
+        assert set(groups) == {"backoffice", "finance"}
+        office, finance = groups["backoffice"][1], groups["finance"][1]
+        # D arrived in backoffice (inflow there) and was in finance at the week's end.
+        assert (office["inflow"], office["backlog_start"], office["backlog_end"]) == (5, 1, 4)
+        assert (office["growth"], office["growth_pct"]) == (3, 3.0)
+        assert office["backlog_days"] == pytest.approx(40.0)  # 4 / (2 / 20)
+        assert (finance["inflow"], finance["backlog_start"], finance["backlog_end"]) == (0, 0, 1)
+        assert finance["growth_pct"] is None  # from an empty backlog
+        assert finance["backlog_days"] is None  # nothing resolved in finance
+        # The whole is still given, and equals the ungrouped report.
+        assert body["periods"] == flow(client, auth["admin"], **self.WEEKS)["periods"]
+
+    def test_days_agree_with_the_backlog_report(self, client: TestClient, auth: Headers) -> None:
+        body = flow(
+            client, auth["admin"], **{"from": "2026-03-02T03:00:00Z", "to": "2026-03-07T03:00:00Z"}
+        )
+
+        assert len(body["periods"]) == 5  # Monday to Friday
+        for period in body["periods"]:
+            # The backlog at the period's last instant, as the backlog report sees it.
+            end = datetime.fromisoformat(period["end"]) - timedelta(microseconds=1)
+            at = backlog(client, auth["admin"], at=end.isoformat())
+            assert period["backlog_end"] == at["total"], period["start"]
+        assert [p["inflow"] for p in body["periods"]] == [2, 1, 0, 1, 1]  # A+G, E, -, B, D
+
+
+class TestFlowErrors:
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"from": "2026-03-02T00:00:00", "to": "2026-03-07T00:00:00Z"}, "from"),
+            ({"from": "2026-03-07T00:00:00Z", "to": "2026-03-02T00:00:00Z"}, "to"),
+            (
+                {"from": "2026-03-02T00:00:00Z", "to": "2026-03-07T00:00:00Z", "interval": "hour"},
+                "interval",
+            ),
+            ({"from": "2000-01-01T00:00:00Z", "to": "2026-03-07T00:00:00Z"}, "interval"),
+            ({"to": "2026-03-07T00:00:00Z"}, "from"),
+        ],
+    )
+    def test_bad_parameters_are_422_naming_the_field(
+        self, client: TestClient, auth: Headers, params: dict[str, str], field: str
+    ) -> None:
+        got = client.get("/api/v1/reports/flow", params=params, headers=auth["admin"])
+
+        assert got.status_code == 422, got.text
+        assert got.json()["field"] == field
+
+
+class TestReportSettings:
+    def test_the_reports_section_sets_the_zone_of_report_days(
+        self, client: TestClient, auth: Headers, engine: Engine
+    ) -> None:
+        with unit_of_work(engine) as conn:
+            config.apply(conn, "reports: {timezone: Asia/Tokyo}\n", source="r", now=NOW)
+
+        body = flow(
+            client, auth["admin"], **{"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
+        )
+
+        # Tokyo is UTC+9: 2 March 00:00 UTC is 09:00 there; the day began 1 March 15:00 UTC.
+        assert body["timezone"] == "Asia/Tokyo"
+        assert body["periods"][0]["start"] == "2026-03-01T15:00:00Z"
+
+    @pytest.mark.usefixtures("client")  # the seeded catalog
+    def test_a_bad_section_is_refused_with_paths(self, engine: Engine) -> None:
+        with pytest.raises(InvalidConfig) as refused, unit_of_work(engine) as conn:
+            config.apply(
+                conn, "reports: {timezone: Mars/Olympus, colour: red}\n", source="r", now=NOW
+            )
+
+        assert refused.value.lines() == [
+            "r: reports.colour: unknown key",
+            "r: reports.timezone: unknown time zone 'Mars/Olympus' (e.g. America/Sao_Paulo)",
+        ]
+
+    def test_a_calendar_missing_from_the_sla_configuration_is_named(
+        self, client: TestClient, auth: Headers, engine: Engine
+    ) -> None:
+        with unit_of_work(engine) as conn:
+            config.apply(conn, "reports: {calendar: moon}\n", source="r", now=NOW)
+
+        got = client.get(
+            "/api/v1/reports/flow",
+            params={"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"},
+            headers=auth["admin"],
+        )
+
+        assert got.status_code == 422
+        assert got.json()["field"] == "reports.calendar"
+
+
+# Pareto: (reason, how many in March, how many in February, of which escalated in March)
+REASONS = [
+    ("billing_error", 5, 2, 2),
+    ("late_delivery", 3, 4, 0),
+    ("damaged", 2, 0, 1),
+    (None, 1, 0, 0),
+    ("fraud", 1, 0, 0),
+    ("wrong_item", 0, 1, 0),
+]
+MARCH = {"from": "2026-03-01T00:00:00Z", "to": "2026-03-29T00:00:00Z"}  # 28 days
+
+
+@pytest.fixture
+def reasons(engine: Engine, client: TestClient) -> None:
+    entries, escalate = [], []
+    for reason, march, february, escalated in REASONS:
+        for month, count in ((3, march), (2, february)):
+            for n in range(count):
+                ref = f"{reason}-{month}-{n}"
+                entries.append(
+                    {
+                        "external_ref": ref,
+                        "case_type": "delivery_missing",
+                        "channel": "web",
+                        "reason": reason,
+                        "created_at": utc(2 + n, 12, month=month),
+                    }
+                )
+                if month == 3 and n < escalated:
+                    escalate.append(ref)
+    with unit_of_work(engine) as conn:
+        results = intake.intake(
+            conn, [ItemInput.model_validate(e) for e in entries], principal=CRM, now=LATER
+        )
+        for entry, result in zip(entries, results, strict=True):
+            if entry["external_ref"] in escalate:
+                item_service.act(
+                    conn,
+                    result.item_id,
+                    action=Action.ESCALATE,
+                    principal=ADMIN,
+                    now=LATER,
+                    at=entry["created_at"] + timedelta(hours=1),
+                    reason="needs l2",
+                )
+
+
+@pytest.mark.usefixtures("reasons")
+class TestParetoByHand:
+    def test_march_against_february(self, client: TestClient, auth: Headers) -> None:
+        got = client.get("/api/v1/reports/pareto", params=MARCH, headers=auth["admin"])
+        assert got.status_code == 200, got.text
+        body = got.json()
+
+        # 12 items in March: 5 + 3 + 2 = 10 of 12 = 83 % with three reasons -> the vital few.
+        assert (body["total"], body["previous_total"], body["vital_few"]) == (12, 7, 3)
+        rows = [(r["reason"], r["count"], r["vital_few"]) for r in body["reasons"]]
+        assert rows == [
+            ("billing_error", 5, True),
+            ("late_delivery", 3, True),
+            ("damaged", 2, True),
+            (None, 1, False),  # "(none)" sorts before "fraud" among equal counts
+            ("fraud", 1, False),
+            ("wrong_item", 0, False),  # only in February
+        ]
+        shares = [round(r["cumulative_share"], 4) for r in body["reasons"]]
+        assert shares == [0.4167, 0.6667, 0.8333, 0.9167, 1.0, 1.0]  # 5, 8, 10, 11, 12 of 12
+        first = body["reasons"][0]
+        assert (first["share"], first["previous_count"], first["change"]) == (5 / 12, 2, 3)
+        assert first["change_pct"] == 1.5  # 2 -> 5
+        late = body["reasons"][1]
+        assert (late["change"], late["change_pct"]) == (-1, -0.25)  # 4 -> 3
+        assert body["reasons"][2]["change_pct"] is None  # damaged: none in February
+        assert body["reasons"][5]["change_pct"] == -1.0  # wrong_item: 1 -> 0
+
+    def test_only_the_items_that_reached_a_tier(self, client: TestClient, auth: Headers) -> None:
+        got = client.get(
+            "/api/v1/reports/pareto",
+            params={**MARCH, "tier": "backoffice_l2"},
+            headers=auth["admin"],
+        )
+        body = got.json()
+
+        assert body["total"] == 3
+        assert [(r["reason"], r["count"]) for r in body["reasons"] if r["count"]] == [
+            ("billing_error", 2),
+            ("damaged", 1),
+        ]
+
+    def test_an_area_outside_the_callers_is_403(self, client: TestClient, auth: Headers) -> None:
+        got = client.get(
+            "/api/v1/reports/pareto", params={**MARCH, "area": "finance"}, headers=auth["sofia"]
+        )
+
+        assert got.status_code == 403
