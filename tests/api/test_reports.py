@@ -17,7 +17,7 @@ from retaguarda.services.config import InvalidConfig
 from retaguarda.services.intake import ItemInput
 from retaguarda.services.uow import unit_of_work
 from tests.builders import ADMIN, CRM, NOW
-from tests.scenarios import LATER, utc, write_scenario
+from tests.scenarios import LATER, utc, write_kpi_scenario, write_scenario
 
 Headers = dict[str, dict[str, str]]
 
@@ -356,3 +356,104 @@ class TestParetoByHand:
         )
 
         assert got.status_code == 403
+
+
+@pytest.fixture
+def kpi_scenario(engine: Engine, client: TestClient) -> None:
+    write_kpi_scenario(engine)
+
+
+MARCH_SP = {"from": "2026-03-01T03:00:00Z", "to": "2026-04-01T03:00:00Z"}
+
+
+@pytest.mark.usefixtures("kpi_scenario")
+class TestKpisByHand:
+    """tests/scenarios.py KPI_SCENARIO; hours are Sao Paulo's (UTC-3)."""
+
+    def body(self, client: TestClient, auth: Headers, **params: str) -> dict[str, Any]:
+        got = client.get(
+            "/api/v1/reports/kpis", params={**MARCH_SP, **params}, headers=auth["admin"]
+        )
+        assert got.status_code == 200, got.text
+        return dict(got.json())
+
+    def test_march(self, client: TestClient, auth: Headers) -> None:
+        body = self.body(client, auth)
+
+        # Resolutions in March: K1, K2, K3, K4, K5 (twice), K7 = 7; K5's first was
+        # reopened: 6 definitive.
+        assert body["resolved"] == 7
+        # Resolution clocks stopped by a resolution: K1, K2, K3, K5, K7 met; K4 (due
+        # Mon 9 Mar 18:00, resolved Mon 16) breached: 5 / 6.
+        assert (body["sla_compliance"], body["sla_counted"]) == (pytest.approx(5 / 6), 6)
+        # In progress before each resolution: K1 2 h, K2 1 h + 1 h, K3 1 h + 1 h, K4 1 h,
+        # K5 2 h then 1 h, K7 2 h + 1 h = 13 h = 46,800 s over 7 resolutions.
+        assert body["aht_seconds"] == pytest.approx(46_800 / 7)
+        # Receipt to resolution (s): K5 7,200; K1 10,800; K3 14,400; K5 again 90,000
+        # (Wed 09:00 -> Thu 10:00); K2 97,200; K7 97,200; K4 1,213,200 (14 d 1 h).
+        # Mean 1,530,000 / 7; median 90,000; p90 at rank 0.9 x 6 = 5.4: 97,200 +
+        # 0.4 x (1,213,200 - 97,200) = 543,600. (SQLite's day arithmetic is exact to
+        # about 0.1 ms, hence approx.)
+        assert body["resolution_seconds"] == {
+            "mean": pytest.approx(1_530_000 / 7),
+            "p50": pytest.approx(90_000.0),
+            "p90": pytest.approx(543_600.0),
+        }
+        # Business time (08-18 Mon-Fri): K5 2 h, K1 3 h, K3 4 h, K5 again 9 + 2 = 11 h,
+        # K2 9 + 4 = 13 h, K7 9 + 4 = 13 h, K4 9 + 40 + 50 + 2 = 101 h. In seconds:
+        # mean 529,200 / 7 = 75,600; median 39,600; p90 46,800 + 0.4 x 316,800 = 173,520.
+        assert body["resolution_business_seconds"] == {
+            "mean": pytest.approx(75_600.0),
+            "p50": 39_600.0,
+            "p90": pytest.approx(173_520.0),
+        }
+        # First contact: K2, K4, K7 (K1 was repeated by K6 within 7 days, K3 escalated,
+        # K5's definitive resolution is its second): 3 / 6.
+        assert body["fcr_rate"] == 0.5
+        assert body["ombudsman_per_1000"] == 0.0
+        assert body["reopen_rate"] == pytest.approx(1 / 7)  # K5's first resolution
+        assert body["failure_rate"] == pytest.approx(2 / 7)  # K2 failed, K5 reopened
+        # Last scores of the definitively resolved items: K1 4, K2 1, K7 5.
+        assert (body["csat_mean"], body["csat_count"]) == (pytest.approx(10 / 3), 3)
+        # K2 waited on finance Mon 11:00 -> Tue 11:00: 10 business hours of its 16.
+        assert body["ola_compliance"] == {"finance": 1.0}
+        assert body["pending_by_area"] == {
+            "finance": {"waits": 1, "total_seconds": 86_400.0, "mean_seconds": 86_400.0}
+        }
+        # One escalation (K3, out of L1) among the 8 items open in March; all 8 were at
+        # L1, only K3 at L2.
+        assert body["escalation_rate"] == 0.125
+        assert body["escalation_by_tier"] == {"backoffice_l1": 0.125, "backoffice_l2": 0.0}
+        assert body["pending"] == 0
+
+    def test_by_case_type(self, client: TestClient, auth: Headers) -> None:
+        groups = {g["key"]: g for g in self.body(client, auth, group_by="case_type")["groups"]}
+
+        disputes, deliveries = groups["invoice_dispute"], groups["delivery_missing"]
+        # Disputes: K1, K2, K4, K5 x2; their clocks: K1, K2, K5 met, K4 breached.
+        assert (disputes["resolved"], disputes["sla_compliance"]) == (5, 0.75)
+        assert disputes["fcr_rate"] == pytest.approx(2 / 4)  # K2, K4 of K1, K2, K4, K5
+        # Deliveries: K3 (escalated) and K7 (first contact).
+        assert (deliveries["resolved"], deliveries["sla_compliance"]) == (2, 1.0)
+        assert deliveries["fcr_rate"] == 0.5
+
+    def test_by_policy(self, client: TestClient, auth: Headers) -> None:
+        groups = {
+            g["key"]: g["resolved"] for g in self.body(client, auth, group_by="policy")["groups"]
+        }
+
+        assert groups == {"invoice-dispute": 5, "default": 1, "regulator": 1}
+
+    def test_a_window_with_nothing_resolved_has_no_rates(
+        self, client: TestClient, auth: Headers
+    ) -> None:
+        body = self.body(
+            client, auth, **{"from": "2026-05-01T00:00:00Z", "to": "2026-05-02T00:00:00Z"}
+        )
+
+        assert body["resolved"] == 0
+        assert body["sla_compliance"] is None
+        assert body["aht_seconds"] is None
+        assert body["resolution_seconds"] == {"mean": None, "p50": None, "p90": None}
+        # K6 is still open in May and was not escalated.
+        assert body["escalation_rate"] == 0.0

@@ -56,6 +56,8 @@ class TestDaily:
             "pareto.csv",
             "pareto.png",
             "report.xlsx",
+            "service_quality.csv",
+            "sla_compliance_by_area.png",
         ]
         with (tmp_path / "flow_by_day.csv").open(newline="") as f:
             days = list(csv.DictReader(f))
@@ -67,13 +69,27 @@ class TestDaily:
             "1",
         )
         book = openpyxl.load_workbook(tmp_path / "report.xlsx")
-        assert book.sheetnames == ["figures", "backlog_by_area", "flow_by_day", "pareto"]
+        assert book.sheetnames == [
+            "figures",
+            "service_quality",
+            "backlog_by_area",
+            "flow_by_day",
+            "pareto",
+        ]
         areas = {
             row[0]: row[1:4]
             for row in book["backlog_by_area"].iter_rows(min_row=2, values_only=True)
         }
         assert areas == {"backoffice": (4, 3, 1), "finance": (1, 1, 0)}
-        for chart in ("backlog", "aging_by_age", "aging_by_sla", "flow", "pareto"):
+        charts = (
+            "backlog",
+            "aging_by_age",
+            "aging_by_sla",
+            "flow",
+            "pareto",
+            "sla_compliance_by_area",
+        )
+        for chart in charts:
             image = imread(tmp_path / f"{chart}.png")
             assert image.shape[:2] == (700, 1200), chart
             assert len({tuple(px) for px in image.reshape(-1, image.shape[2])[::97]}) > 2, chart
@@ -113,6 +129,12 @@ class TestMonthly:
             figures = {row["Indicator"]: row["Value"] for row in csv.DictReader(f)}
         assert figures["Backlog at the end"] == "1"  # F
         assert figures["of which overdue"] == "0"  # F is due Mon 2 Mar 18:00
+        with (tmp_path / "service_quality.csv").open(newline="") as f:
+            service = {row["Indicator"]: row["Value"] for row in csv.DictReader(f)}
+        # C: received Fri 20 Feb, resolved Tue 24 after a day in progress (Mon 10:00 ->
+        # Tue 11:00 SP = 25 h), well before its due of Fri 27 Feb 18:00.
+        assert (service["Resolutions"], service["SLA compliance"]) == ("1", "1.0")
+        assert service["Average handling time (hours)"] == "25.0"
 
     def test_a_bad_month_is_one_line(self, cli: Cli, engine: Engine) -> None:
         seed(engine)

@@ -79,6 +79,7 @@ def _charts(summary: summaries.Summary) -> dict[str, bytes]:
         ),
         "flow": charts.flow_chart(summary.days, summary.inflow, summary.outflow),
         "pareto": charts.pareto_chart(summary.pareto),
+        "sla_compliance_by_area": charts.compliance_chart(summary.compliance_by_area),
     }
 
 

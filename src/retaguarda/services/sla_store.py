@@ -39,10 +39,12 @@ def refresh(conn: Connection, *, now: datetime, limit: int = REFRESH_BATCH) -> i
     if not ids:
         return 0
     measured = _measured(conn, ids, at=now)
-    sla_repo.replace_clocks(conn, ids, _clock_columns(measured, at=now))
+    clocks, versions = _clocks(measured, at=now)
+    sla_repo.replace_clocks(conn, ids, _clock_columns(measured, clocks, versions, at=now))
     events = spans_repo.event_columns(conn, ids)
     spans_repo.replace(conn, ids, spans_repo.item_spans, span_columns(events, measured))
-    spans_repo.replace(conn, ids, spans_repo.item_resolutions, resolution_columns(events))
+    resolved = resolution_columns(events, measured, clocks)
+    spans_repo.replace(conn, ids, spans_repo.item_resolutions, resolved)
     sla_repo.clear_pending(conn, ids)
     return len(ids)
 
@@ -55,11 +57,53 @@ def refresh_all(conn: Connection, *, now: datetime) -> int:
     return total
 
 
-def resolution_columns(events: spans.EventColumns) -> dict[str, Any]:
+def resolution_columns(
+    events: spans.EventColumns, measured: Measured, clocks: bulk.Clocks
+) -> dict[str, Any]:
     """The resolutions in `events`, as columns of the item_resolutions table."""
     found = spans.resolutions(events)
-    seq = spans.ordinal(found.item_id)
-    return {"item_id": found.item_id, "seq": seq, "at": found.at, **found.fields}
+    calendar, business = _business_since_receipt(found, measured, clocks)
+    return {
+        "item_id": found.item_id,
+        "seq": spans.ordinal(found.item_id),
+        "at": found.at,
+        **found.fields,
+        "received_at": found.received,
+        "entry_tier": found.entry_tier,
+        "handling_s": found.handling_us / 1_000_000,
+        "calendar": calendar,
+        "business_s": business,
+        "reopened": found.reopened,
+    }
+
+
+def _business_since_receipt(
+    found: spans.Resolutions, measured: Measured, clocks: bulk.Clocks
+) -> tuple[Any, Any]:
+    """Per resolution: the calendar of the item's resolution clock and the business
+    seconds from receipt to the resolution on it (None without a resolution clock)."""
+    n = len(found)
+    calendar = np.full(n, None, dtype=object)
+    business = np.full(n, None, dtype=object)
+    own = np.flatnonzero(clocks.metric == "resolution") if len(clocks) else np.zeros(0, int)
+    if not n or not len(own):
+        return calendar, business
+    by_item = np.full(len(measured.items), -1, dtype=np.int64)
+    by_item[clocks.item[own]] = own
+    position = np.searchsorted(measured.items.item_id, found.item_id)
+    clock = by_item[position]
+    has = clock >= 0
+    calendar[has] = clocks.calendar[clock[has]]
+    version = measured.chosen[position]
+    start = np.floor_divide(found.received, 1_000_000).astype("datetime64[s]")
+    end = np.floor_divide(found.at, 1_000_000).astype("datetime64[s]")
+    for key in set(calendar[has]):
+        for index in np.unique(version[has]):
+            rows = np.flatnonzero(has & (calendar == key) & (version == index))
+            if len(rows):
+                days = measured.versions[index].calendars[key]
+                business[rows] = days.between_many(start[rows], end[rows]).tolist()
+    return calendar, business
 
 
 def span_columns(events: spans.EventColumns, measured: Measured) -> dict[str, Any]:
@@ -198,11 +242,14 @@ def _clocks(measured: Measured, *, at: datetime) -> tuple[bulk.Clocks, list[int]
 def stored_columns(conn: Connection, item_ids: Sequence[int], *, at: datetime) -> dict[str, Any]:
     """The clocks of the items as of `at`, as columns of the stored clocks table
     (instants as int64 epoch seconds, `bulk.NAT` for none)."""
-    return _clock_columns(_measured(conn, item_ids, at=at), at=at)
-
-
-def _clock_columns(measured: Measured, *, at: datetime) -> dict[str, Any]:
+    measured = _measured(conn, item_ids, at=at)
     clocks, versions = _clocks(measured, at=at)
+    return _clock_columns(measured, clocks, versions, at=at)
+
+
+def _clock_columns(
+    measured: Measured, clocks: bulk.Clocks, versions: list[int], *, at: datetime
+) -> dict[str, Any]:
     items = measured.items
     n = len(clocks)
     return {

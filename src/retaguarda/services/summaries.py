@@ -13,7 +13,7 @@ from retaguarda.domain import access
 from retaguarda.domain.errors import InvalidInput
 from retaguarda.domain.kpi.backlog import AGE_BUCKETS, NO_SLA, SHARE_BUCKETS
 from retaguarda.domain.kpi.tables import Column, Table, Unit
-from retaguarda.services import reports
+from retaguarda.services import quality, reports
 
 TREND_DAYS = 14  # the daily report's trend: the day and the 13 before
 
@@ -32,6 +32,7 @@ class Summary:
     aging_by_age: dict[str, int] = field(default_factory=dict)
     aging_by_sla: dict[str, int] = field(default_factory=dict)
     pareto: list[tuple[str, int]] = field(default_factory=list)
+    compliance_by_area: dict[str, float | None] = field(default_factory=dict)
 
 
 def daily(conn: Connection, day: date, *, principal: access.Principal, now: datetime) -> Summary:
@@ -113,8 +114,13 @@ def _summary(
     out.aging_by_sla = by_area["aging_by_sla"]
     pareto = reports.pareto(conn, principal=principal, start=start, end=end, now=now)
     out.pareto = [(r["reason"] or "(none)", r["count"]) for r in pareto["reasons"] if r["count"]]
+    service = quality.kpis(
+        conn, principal=principal, start=start, end=end, now=now, group_by="area"
+    )
+    out.compliance_by_area = {g["key"]: g["sla_compliance"] for g in service["groups"]}
     out.tables = [
         _figures(whole["periods"], by_area),
+        _service(service),
         _areas(by_area),
         _trend(rows),
         _pareto(pareto),
@@ -154,6 +160,39 @@ def _figures(periods: list[dict[str, Any]], backlog: dict[str, Any]) -> Table:
         (Column("indicator", "Indicator", Unit.TEXT), Column("value", "Value", Unit.NUMBER)),
         tuple(rows),
     )
+
+
+def _service(found: dict[str, Any]) -> Table:
+    """Service and quality of the day or month (docs/indicators.md)."""
+    spread = found["resolution_seconds"]
+    rows: list[tuple[object, ...]] = [
+        ("Resolutions", found["resolved"], Unit.COUNT.value),
+        ("SLA compliance", found["sla_compliance"], Unit.RATIO.value),
+        ("Average handling time (hours)", _hours(found["aht_seconds"]), Unit.HOURS.value),
+        ("Resolution time, median (hours)", _hours(spread["p50"]), Unit.HOURS.value),
+        ("Resolution time, 90th percentile (hours)", _hours(spread["p90"]), Unit.HOURS.value),
+        ("First-contact resolution", found["fcr_rate"], Unit.RATIO.value),
+        ("Escalation rate", found["escalation_rate"], Unit.RATIO.value),
+        ("Reopen rate", found["reopen_rate"], Unit.RATIO.value),
+        ("Failure rate", found["failure_rate"], Unit.RATIO.value),
+        ("Reached the ombudsman, per 1,000", found["ombudsman_per_1000"], Unit.NUMBER.value),
+        ("Satisfaction (1-5)", found["csat_mean"], Unit.NUMBER.value),
+        ("Satisfaction answers", found["csat_count"], Unit.COUNT.value),
+    ]
+    return Table(
+        "service_quality",
+        "Service and quality",
+        (
+            Column("indicator", "Indicator", Unit.TEXT),
+            Column("value", "Value", Unit.NUMBER),
+            Column("unit", "Unit", Unit.TEXT),
+        ),
+        tuple(rows),
+    )
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 3600
 
 
 _AGE_KEYS = {name: "age_" + name.replace("-", "_").replace(">", "over_") for name, _ in AGE_BUCKETS}

@@ -154,6 +154,7 @@ class ItemRecord(Base):
         Index("ix_items_created_at", "created_at"),
         Index("ix_items_customer_id", "customer_id"),
         Index("ix_items_assignee", "assignee"),
+        Index("ix_items_repeat_of", "repeat_of"),
     )
 
 
@@ -383,6 +384,15 @@ class ItemResolutionRecord(Base):
     assignee: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    entry_tier: Mapped[str] = mapped_column(String(64))
+    # Seconds in progress since the item's previous resolution (or receipt).
+    handling_s: Mapped[float] = mapped_column(Float(53))
+    # The resolution clock's calendar and business seconds from receipt to `at`.
+    calendar: Mapped[str | None] = mapped_column(String(64))
+    business_s: Mapped[int | None] = mapped_column(BigInteger)
+    # The item was open again after this resolution (reopened, or escalated).
+    reopened: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (Index("ix_item_resolutions_at", "at"),)
 

@@ -127,33 +127,55 @@ class TestAgainstFold:
 
 
 class TestResolutions:
-    @settings(max_examples=200, deadline=None)
+    @settings(max_examples=300, deadline=None)
     @given(st.lists(one_history(), min_size=1, max_size=4))
-    def test_one_row_per_resolved_event_with_the_state_right_after_it(
+    def test_one_row_per_resolved_event_with_the_state_and_work_before_it(
         self, drawn: list[History]
     ) -> None:
         histories = {k + 1: [created, *events] for k, (created, events, _) in enumerate(drawn)}
         found = resolutions(columns_of(histories))
         expected = []
         for item_id, events in histories.items():
-            for k, event in enumerate(events):
-                if event.type == "resolved":
-                    state = replay.fold(item_id, events[: k + 1])
-                    expected.append(
-                        (
-                            item_id,
-                            epoch_us(event.at),
-                            state.area,
-                            state.tier,
-                            state.assignee,
-                            state.reason,
-                        )
+            transitions = [e for e in events if e.type == "created" or "to" in e.data]
+            worked = 0  # microseconds in progress since the last resolution
+            for k, event in enumerate(transitions):
+                if k:
+                    before = replay.fold(item_id, transitions[:k])
+                    if before.status is Status.IN_PROGRESS:
+                        worked += epoch_us(event.at) - epoch_us(transitions[k - 1].at)
+                if event.type != "resolved":
+                    continue
+                state = replay.fold(item_id, transitions[: k + 1])
+                later = [
+                    replay.fold(item_id, transitions[: j + 1])
+                    for j in range(k + 1, len(transitions))
+                ]
+                expected.append(
+                    (
+                        item_id,
+                        epoch_us(event.at),
+                        state.area,
+                        state.tier,
+                        state.assignee,
+                        state.reason,
+                        epoch_us(transitions[0].at),
+                        replay.fold(
+                            item_id, [e for e in transitions if e.at == transitions[0].at]
+                        ).tier,
+                        worked,
+                        any(s.status in OPEN for s in later),
                     )
+                )
+                worked = 0
         got = [
             (
                 int(found.item_id[row]),
                 int(found.at[row]),
                 *(found.fields[name][row] for name in ("area", "tier", "assignee", "reason")),
+                int(found.received[row]),
+                found.entry_tier[row],
+                int(found.handling_us[row]),
+                bool(found.reopened[row]),
             )
             for row in range(len(found))
         ]

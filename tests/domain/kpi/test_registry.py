@@ -11,7 +11,7 @@ DOC = Path(__file__).parents[3] / "docs" / "indicators.md"
 
 
 def documented() -> set[str]:
-    return set(re.findall(r"^### ([a-z_]+)$", DOC.read_text(), flags=re.MULTILINE))
+    return set(re.findall(r"^### ([a-z][a-z0-9_]+)$", DOC.read_text(), flags=re.MULTILINE))
 
 
 def test_every_indicator_has_a_written_definition() -> None:

@@ -12,6 +12,7 @@ from retaguarda import clock
 from retaguarda.api.deps import CallerDep
 from retaguarda.api.errors import responses
 from retaguarda.domain.errors import InvalidInput
+from retaguarda.services import quality
 from retaguarda.services import reports as reports_service
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -171,4 +172,71 @@ def pareto(
     with caller.transaction() as (conn, me):
         return reports_service.pareto(
             conn, principal=me, start=start, end=to, now=clock.now(), tier=tier, area=area
+        )
+
+
+KpiGroupBy = Literal["area", "tier", "case_type", "channel", "assignee", "policy"]
+
+
+class Spread(BaseModel):
+    mean: float | None
+    p50: float | None
+    p90: float | None
+
+
+class KpiFigures(BaseModel):
+    resolved: int = Field(description="resolutions in the window")
+    sla_compliance: float | None = Field(description="met / sla_counted (0-1)")
+    sla_counted: int = Field(description="resolution clocks stopped by a resolution in it")
+    aht_seconds: float | None = Field(description="in-progress time per resolution")
+    resolution_seconds: Spread = Field(description="receipt to resolution, calendar time")
+    resolution_business_seconds: Spread = Field(description="the same in business time")
+    fcr_rate: float | None
+    ombudsman_per_1000: float | None
+    reopen_rate: float | None
+    failure_rate: float | None
+    csat_mean: float | None
+    csat_count: int
+
+
+class KpiGroup(KpiFigures):
+    key: str | None
+
+
+class PendingOnArea(BaseModel):
+    waits: int
+    total_seconds: float
+    mean_seconds: float
+
+
+class KpisRead(KpiFigures):
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+    ola_compliance: dict[str, float | None] = Field(description="per area: met / OLA clocks ended")
+    pending_by_area: dict[str, PendingOnArea] = Field(description="waits on areas ended in it")
+    escalation_rate: float | None = Field(description="escalations / items open in the window")
+    escalation_by_tier: dict[str, float | None]
+    group_by: KpiGroupBy | None = None
+    groups: list[KpiGroup] | None = None
+    pending: int
+
+
+@router.get("/kpis", response_model=KpisRead, responses=responses(401, 422))
+def kpis(
+    caller: CallerDep,
+    start: Annotated[datetime, Query(alias="from", description="ISO 8601 with offset")],
+    to: Annotated[datetime, Query(description="ISO 8601 with offset")],
+    group_by: KpiGroupBy | None = None,
+) -> dict[str, Any]:
+    """Service and quality over [from, to): SLA/OLA compliance, time pending per area,
+    handling and resolution time, FCR, escalation, ombudsman, reopen and failure
+    rates, CSAT; per group (area, tier, case type, channel, assignee, policy)."""
+    for name, value in (("from", start), ("to", to)):
+        if value.tzinfo is None:
+            raise InvalidInput(
+                name, "timestamp must carry a UTC offset (e.g. 2026-03-02T09:00:00Z)"
+            )
+    with caller.transaction() as (conn, me):
+        return quality.kpis(
+            conn, principal=me, start=start, end=to, now=clock.now(), group_by=group_by
         )

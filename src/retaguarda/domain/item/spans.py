@@ -68,11 +68,20 @@ class EventColumns:
 @dataclass(frozen=True, slots=True)
 class Resolutions:
     """One row per `resolved` event: when, and the item's area, tier, assignee,
-    reason and outcome right after it."""
+    reason and outcome right after it.
+
+    `received`: the item's receipt; `entry_tier`: its tier right after it (after
+    every event at that instant);
+    `handling_us`: microseconds in progress since the item's previous resolution (or
+    receipt); `reopened`: the item was open again at or after this resolution."""
 
     item_id: I64
     at: I64
     fields: dict[str, Objects]
+    received: I64
+    entry_tier: Objects
+    handling_us: I64
+    reopened: npt.NDArray[np.bool_]
 
     def __len__(self) -> int:
         return len(self.item_id)
@@ -130,13 +139,95 @@ def spans(events: EventColumns) -> Spans:
 def resolutions(events: EventColumns) -> Resolutions:
     """Every resolution of every item in `events`, in item and time order."""
     keep = np.flatnonzero(events.to >= 0)
+    item, at = events.item_id[keep], events.at[keep]
     chosen = np.flatnonzero(events.to[keep] == STATUS_CODES[Status.RESOLVED])
     names = ("area", "tier", "assignee", *FACTS)
+    first = np.flatnonzero(ordinal(item) == 0)  # each item's created event
+    owner = np.searchsorted(item[first], item[chosen])
+    # The tier it entered with: after every event at the instant of receipt (an
+    # intake rule may escalate it on arrival).
+    at_receipt = np.flatnonzero(at == at[first][np.searchsorted(item[first], item)])
+    entered = np.zeros(len(first), dtype=np.int64)
+    np.maximum.at(entered, np.searchsorted(item[first], item[at_receipt]), at_receipt)
+    tiers = _forward_fill(events, "tier", keep)
+    every = spans(events)
     return Resolutions(
-        item_id=events.item_id[keep][chosen],
-        at=events.at[keep][chosen],
+        item_id=item[chosen],
+        at=at[chosen],
         fields={name: _forward_fill(events, name, keep)[chosen] for name in names},
+        received=at[first][owner],
+        entry_tier=tiers[entered][owner],
+        handling_us=_handling(every, item[chosen], at[chosen]),
+        reopened=_open_after(every, item[chosen], at[chosen]),
     )
+
+
+def _handling(every: Spans, item: I64, at: I64) -> I64:
+    """Per resolution (item, at), ordered by item and time: microseconds of the
+    item's in_progress spans since its previous resolution.
+
+    An in_progress span never straddles a resolution (resolve starts from
+    in_progress), so merging span ends and resolutions in (item, time) order, span
+    ends first at equal instants, and summing the spans' lengths per item gives at
+    each resolution all the work before it; the difference with the item's previous
+    resolution is this one's."""
+    busy = np.flatnonzero((every.status == STATUS_CODES[Status.IN_PROGRESS]) & (every.end != NAT))
+    n, m = len(busy), len(item)
+    items = np.concatenate([every.item_id[busy], item])
+    instants = np.concatenate([every.end[busy], at])
+    kind = np.concatenate([np.zeros(n, dtype=np.int8), np.ones(m, dtype=np.int8)])
+    lengths = np.concatenate([every.end[busy] - every.start[busy], np.zeros(m, dtype=np.int64)])
+    order = np.lexsort((kind, instants, items))
+    running = np.cumsum(lengths[order])
+    merged_items = items[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = merged_items[1:] != merged_items[:-1]
+    base = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    before_item = np.where(base > 0, running[base - 1], 0)
+    within = running - before_item  # work of this item up to each row
+    upto = np.empty(m, dtype=np.int64)
+    is_resolution = kind[order] == 1
+    upto[order[is_resolution] - n] = within[is_resolution]
+    previous = np.zeros(m, dtype=np.int64)
+    same = np.zeros(m, dtype=bool)
+    same[1:] = item[1:] == item[:-1]
+    previous[1:] = np.where(same[1:], upto[:-1], 0)
+    return upto - previous
+
+
+def _open_after(every: Spans, item: I64, at: I64) -> npt.NDArray[np.bool_]:
+    """Per resolution: the item has an open span starting at or after it."""
+    opened = np.flatnonzero(np.isin(every.status, _OPEN_CODES))
+    last_start = np.full(len(item), NAT, dtype=np.int64)
+    if len(opened) and len(item):
+        # The latest open span start of each item, looked up per resolution.
+        ids, where = np.unique(every.item_id[opened], return_inverse=True)
+        latest = np.full(len(ids), NAT, dtype=np.int64)
+        np.maximum.at(latest, where, every.start[opened])
+        found = np.searchsorted(ids, item)
+        known = (found < len(ids)) & (ids[np.minimum(found, len(ids) - 1)] == item)
+        last_start[known] = latest[found[known]]
+    return last_start >= at
+
+
+def _first_at_or_after(item: I64, at: I64, query_item: I64, query_at: I64) -> I64:
+    """For each query (item, instant), the index of the first row of `item`/`at`
+    (sorted by item, then at) of the same item at or after the instant; -1 if none."""
+    order = np.lexsort((at, item))  # already sorted; kept for safety
+    item_s, at_s = item[order], at[order]
+    lo = np.searchsorted(item_s, query_item, side="left")
+    hi = np.searchsorted(item_s, query_item, side="right")
+    out = np.full(len(query_item), -1, dtype=np.int64)
+    for_query = np.flatnonzero(hi > lo)
+    if not len(for_query):
+        return out
+    # Per query, search its item's block of instants: offsets within the block.
+    pos = np.empty(len(for_query), dtype=np.int64)
+    for k, q in enumerate(for_query):  # one binary search per query row
+        pos[k] = lo[q] + np.searchsorted(at_s[lo[q] : hi[q]], query_at[q], side="left")
+    hit = pos < hi[for_query]
+    out[for_query[hit]] = order[pos[hit]]
+    return out
 
 
 def open_spans(events: EventColumns) -> Spans:

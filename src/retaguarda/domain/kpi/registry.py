@@ -8,18 +8,10 @@ under the same slug. tests/domain/kpi/test_registry.py keeps both in step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from retaguarda.domain.kpi.indicator import Indicator
+from retaguarda.domain.kpi.service_level import SERVICE
 from retaguarda.domain.kpi.tables import Unit
-
-
-@dataclass(frozen=True, slots=True)
-class Indicator:
-    slug: str
-    label_key: str  # message id of the label in the catalogs (web, files)
-    unit: Unit
-    report: str  # the report that computes it: backlog, flow, kpis, people, pareto
-    formula: str
 
 
 def _entries(*indicators: Indicator) -> Mapping[str, Indicator]:
@@ -119,4 +111,5 @@ INDICATORS: Mapping[str, Indicator] = _entries(
         "pareto",
         "the fewest leading reasons whose running share reaches 80 %",
     ),
+    *SERVICE,
 )

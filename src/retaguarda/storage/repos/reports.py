@@ -13,6 +13,7 @@ from retaguarda.storage.records import (
     ItemRecord,
     ItemResolutionRecord,
     ItemSpanRecord,
+    SlaClockRecord,
     table_of,
 )
 from retaguarda.storage.types import UtcDateTime
@@ -232,3 +233,270 @@ def _reached(conn: Connection, tier: str) -> Any:
 
 def _instant(at: datetime) -> Any:
     return literal(at, UtcDateTime())
+
+
+# -- service and quality (kpis) ------------------------------------------------------
+
+clocks = table_of(SlaClockRecord)
+_resolution_clock = clocks.alias("rc")
+
+
+def seconds_between(conn: Connection, a: Any, b: Any) -> Any:
+    """b - a in seconds, as a float SQL expression (SQLite: to about 0.1 ms)."""
+    if conn.dialect.name == "postgresql":
+        return func.extract("epoch", b - a)
+    return (func.julianday(b) - func.julianday(a)) * 86400.0
+
+
+def _resolution_key(group_by: str | None) -> Any:
+    r, rc = resolutions, _resolution_clock
+    keys = {
+        "area": r.c.area,
+        "tier": r.c.tier,
+        "assignee": r.c.assignee,
+        "case_type": items.c.case_type,
+        "channel": items.c.channel,
+        "policy": rc.c.policy,
+    }
+    return keys[group_by] if group_by else literal(None)
+
+
+def _resolutions_in(start: datetime, end: datetime) -> Any:
+    r, rc = resolutions, _resolution_clock
+    return (
+        r.join(items, items.c.id == r.c.item_id).outerjoin(
+            rc, and_(rc.c.item_id == r.c.item_id, rc.c.metric == "resolution")
+        ),
+        and_(r.c.at >= _instant(start), r.c.at < _instant(end)),
+    )
+
+
+def resolution_figures(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    group_by: str | None,
+    areas: Sequence[str] | None,
+    repeat_days: int,
+    top_tier: str | None,
+) -> list[Any]:
+    """Per group, over the resolutions in [start, end): counts and sums the rates
+    and means are made of (docs/indicators.md, "Service and quality")."""
+    r = resolutions
+    joined, when = _resolutions_in(start, end)
+    definitive = ~r.c.reopened
+    later = items.alias("later")
+    repeated = (
+        select(literal(1))
+        .select_from(later)
+        .where(
+            later.c.repeat_of == r.c.item_id,
+            _within_days(conn, r.c.at, later.c.created_at, repeat_days),
+        )
+        .exists()
+    )
+    first_contact = definitive & (r.c.seq == 0) & (r.c.tier == r.c.entry_tier)
+    if repeat_days > 0:
+        first_contact = first_contact & ~repeated
+    top = _reached(conn, top_tier) if top_tier else literal(False)
+    key = _resolution_key(group_by)
+    statement = (
+        select(
+            key.label("key"),
+            func.count().label("resolved"),
+            func.sum(case((r.c.reopened, 1), else_=0)).label("reopened"),
+            func.sum(case((r.c.reopened | (r.c.outcome == "failed"), 1), else_=0)).label("failed"),
+            func.sum(case((definitive, 1), else_=0)).label("definitive"),
+            func.sum(case((first_contact, 1), else_=0)).label("first_contact"),
+            func.sum(case((definitive & top, 1), else_=0)).label("reached_top"),
+            func.sum(r.c.handling_s).label("handling_s"),
+            func.sum(case((definitive, items.c.csat), else_=None)).label("csat_sum"),
+            func.count(case((definitive, items.c.csat), else_=None)).label("csat_count"),
+        )
+        .select_from(joined)
+        .where(when)
+        .group_by(key)
+    )
+    if areas is not None:
+        statement = statement.where(r.c.area.in_(areas))
+    return list(conn.execute(statement))
+
+
+def resolution_durations(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    group_by: str | None,
+    areas: Sequence[str] | None,
+) -> dict[Any, tuple[list[float], list[float]]]:
+    """Per group, the calendar and the business seconds from receipt to each
+    resolution in [start, end) (business: only where there is a resolution clock)."""
+    r = resolutions
+    joined, when = _resolutions_in(start, end)
+    key = _resolution_key(group_by)
+    statement = (
+        select(key.label("key"), seconds_between(conn, r.c.received_at, r.c.at), r.c.business_s)
+        .select_from(joined)
+        .where(when)
+    )
+    if areas is not None:
+        statement = statement.where(r.c.area.in_(areas))
+    out: dict[Any, tuple[list[float], list[float]]] = {}
+    for group, seconds, business in conn.execute(statement):
+        calendar, worked = out.setdefault(group, ([], []))
+        calendar.append(float(seconds))
+        if business is not None:
+            worked.append(float(business))
+    return out
+
+
+def sla_outcomes(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    group_by: str | None,
+    areas: Sequence[str] | None,
+) -> dict[Any, tuple[int, int]]:
+    """Per group, (met, counted) resolution clocks stopped in [start, end) by a
+    resolution (the item resolved or closed now; cancelled items do not count)."""
+    c = clocks
+    keys = {
+        "area": items.c.area,
+        "tier": items.c.tier,
+        "assignee": items.c.assignee,
+        "case_type": items.c.case_type,
+        "channel": items.c.channel,
+        "policy": c.c.policy,
+    }
+    key = keys[group_by] if group_by else literal(None)
+    statement = (
+        select(
+            key.label("key"),
+            func.sum(case((c.c.state == "met", 1), else_=0)).label("met"),
+            func.count().label("n"),
+        )
+        .select_from(c.join(items, items.c.id == c.c.item_id))
+        .where(
+            c.c.metric == "resolution",
+            c.c.stopped_at >= _instant(start),
+            c.c.stopped_at < _instant(end),
+            items.c.status.in_(("resolved", "closed")),
+        )
+        .group_by(key)
+    )
+    if areas is not None:
+        statement = statement.where(items.c.area.in_(areas))
+    return {row.key: (int(row.met), int(row.n)) for row in conn.execute(statement)}
+
+
+def ola_outcomes(
+    conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
+) -> dict[str, tuple[int, int]]:
+    """Per area, (met, counted) OLA clocks (waits on that area) ended in [start, end)."""
+    c = clocks
+    statement = (
+        select(
+            c.c.area,
+            func.sum(case((c.c.state == "met", 1), else_=0)).label("met"),
+            func.count().label("n"),
+        )
+        .where(
+            c.c.metric == "ola",
+            c.c.stopped_at >= _instant(start),
+            c.c.stopped_at < _instant(end),
+        )
+        .group_by(c.c.area)
+    )
+    if areas is not None:
+        statement = statement.where(c.c.area.in_(areas))
+    return {row.area: (int(row.met), int(row.n)) for row in conn.execute(statement)}
+
+
+def waits_on_areas(
+    conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
+) -> dict[str, tuple[float, int]]:
+    """Per area waited on, (total seconds, waits) of the waits that ended in [start, end)."""
+    s = spans
+    statement = (
+        select(
+            s.c.pending_area,
+            func.sum(seconds_between(conn, s.c.start_at, s.c.end_at)).label("seconds"),
+            func.count().label("n"),
+        )
+        .where(
+            s.c.status == "pending_area",
+            s.c.end_at >= _instant(start),
+            s.c.end_at < _instant(end),
+        )
+        .group_by(s.c.pending_area)
+    )
+    if areas is not None:
+        statement = statement.where(s.c.area.in_(areas))
+    return {row.pending_area: (float(row.seconds), int(row.n)) for row in conn.execute(statement)}
+
+
+def escalations_by_tier(
+    conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
+) -> dict[str, tuple[int, int]]:
+    """Per tier, (escalations out of it in [start, end), items at that tier at some
+    instant of [start, end))."""
+    before, after = spans.alias("before"), spans.alias("after")
+    out_of = (
+        select(before.c.tier, func.count().label("n"))
+        .select_from(
+            before.join(
+                after,
+                and_(after.c.item_id == before.c.item_id, after.c.seq == before.c.seq + 1),
+            )
+        )
+        .where(
+            after.c.tier != before.c.tier,
+            after.c.start_at >= _instant(start),
+            after.c.start_at < _instant(end),
+        )
+        .group_by(before.c.tier)
+    )
+    present = (
+        select(spans.c.tier, func.count(func.distinct(spans.c.item_id)).label("n"))
+        .where(_overlapping(conn, start, end))
+        .group_by(spans.c.tier)
+    )
+    if areas is not None:
+        out_of = out_of.where(before.c.area.in_(areas))
+        present = present.where(spans.c.area.in_(areas))
+    escalated = {row.tier: int(row.n) for row in conn.execute(out_of)}
+    return {row.tier: (escalated.get(row.tier, 0), int(row.n)) for row in conn.execute(present)}
+
+
+def items_open_during(
+    conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
+) -> int:
+    """Distinct items open at some instant of [start, end)."""
+    statement = select(func.count(func.distinct(spans.c.item_id))).where(
+        _overlapping(conn, start, end)
+    )
+    if areas is not None:
+        statement = statement.where(spans.c.area.in_(areas))
+    return int(conn.scalar(statement) or 0)
+
+
+def _overlapping(conn: Connection, start: datetime, end: datetime) -> Any:
+    """Spans that overlap [start, end): on PostgreSQL by the GiST index."""
+    if conn.dialect.name == "postgresql":
+        during = func.tstzrange(spans.c.start_at, spans.c.end_at, literal("[)"))
+        window = func.tstzrange(_instant(start), _instant(end), literal("[)"))
+        return during.op("&&")(window)
+    return and_(
+        spans.c.start_at < _instant(end),
+        or_(spans.c.end_at.is_(None), spans.c.end_at > _instant(start)),
+    )
+
+
+def _within_days(conn: Connection, earlier: Any, later: Any, days: int) -> Any:
+    """`later` is at most `days` days of 24 hours after `earlier` (or before it)."""
+    if conn.dialect.name == "postgresql":
+        return later <= earlier + func.make_interval(0, 0, 0, days)
+    return func.julianday(later) <= func.julianday(earlier) + days

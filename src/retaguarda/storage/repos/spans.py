@@ -23,7 +23,15 @@ item_spans = table_of(ItemSpanRecord)
 item_resolutions = table_of(ItemResolutionRecord)
 _events = table_of(EventRecord)
 _CODES = {status.value: code for status, code in STATUS_CODES.items()}
-_INSTANTS = ("start_at", "end_at", "overdue_after", "half_at", "three_quarters_at", "at")
+_INSTANTS = (
+    "start_at",
+    "end_at",
+    "overdue_after",
+    "half_at",
+    "three_quarters_at",
+    "at",
+    "received_at",
+)
 
 
 def event_columns(conn: Connection, item_ids: Sequence[int]) -> EventColumns:

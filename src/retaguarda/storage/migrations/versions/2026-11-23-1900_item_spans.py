@@ -60,8 +60,19 @@ def upgrade() -> None:
         sa.Column("assignee", sa.String(64), nullable=True),
         sa.Column("reason", sa.String(100), nullable=True),
         sa.Column("outcome", sa.String(20), nullable=True),
+        sa.Column("received_at", Utc, nullable=False),
+        sa.Column("entry_tier", sa.String(64), nullable=False),
+        # Seconds in progress since the item's previous resolution (or receipt).
+        sa.Column("handling_s", sa.Float(53), nullable=False),
+        # The resolution clock's calendar and business seconds from receipt to `at`.
+        sa.Column("calendar", sa.String(64), nullable=True),
+        sa.Column("business_s", sa.BigInteger(), nullable=True),
+        # The item was open again after this resolution (reopened, or escalated).
+        sa.Column("reopened", sa.Boolean(), nullable=False),
     )
     op.create_index("ix_item_resolutions_at", "item_resolutions", ["at"])
+    # First-contact resolution looks for later items that repeat a resolved one.
+    op.create_index("ix_items_repeat_of", "items", ["repeat_of"])
     # Every item gets its spans from the next refresh (the worker, or a report).
     op.execute(
         "INSERT INTO sla_pending (item_id) SELECT id FROM items "
@@ -70,5 +81,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_repeat_of", "items")
     op.drop_table("item_resolutions")
     op.drop_table("item_spans")
