@@ -315,26 +315,27 @@ class TestParetoByHand:
         assert got.status_code == 200, got.text
         body = got.json()
 
-        # 12 items in March: 5 + 3 + 2 = 10 of 12 = 83 % with three reasons -> the vital few.
-        assert (body["total"], body["previous_total"], body["vital_few"]) == (12, 7, 3)
+        # 12 items in March, one without a reason (counted apart): 11 ranked.
+        # 5 + 3 = 8 of 11 = 73 %; + 2 = 10 of 11 = 91 % -> three reasons are the vital few.
+        assert (body["total"], body["unspecified"], body["vital_few"]) == (11, 1, 3)
+        assert (body["previous_total"], body["previous_unspecified"]) == (7, 0)
         rows = [(r["reason"], r["count"], r["vital_few"]) for r in body["reasons"]]
         assert rows == [
             ("billing_error", 5, True),
             ("late_delivery", 3, True),
             ("damaged", 2, True),
-            (None, 1, False),  # "(none)" sorts before "fraud" among equal counts
             ("fraud", 1, False),
             ("wrong_item", 0, False),  # only in February
         ]
         shares = [round(r["cumulative_share"], 4) for r in body["reasons"]]
-        assert shares == [0.4167, 0.6667, 0.8333, 0.9167, 1.0, 1.0]  # 5, 8, 10, 11, 12 of 12
+        assert shares == [0.4545, 0.7273, 0.9091, 1.0, 1.0]  # 5, 8, 10, 11, 11 of 11
         first = body["reasons"][0]
-        assert (first["share"], first["previous_count"], first["change"]) == (5 / 12, 2, 3)
+        assert (first["share"], first["previous_count"], first["change"]) == (5 / 11, 2, 3)
         assert first["change_pct"] == 1.5  # 2 -> 5
         late = body["reasons"][1]
         assert (late["change"], late["change_pct"]) == (-1, -0.25)  # 4 -> 3
         assert body["reasons"][2]["change_pct"] is None  # damaged: none in February
-        assert body["reasons"][5]["change_pct"] == -1.0  # wrong_item: 1 -> 0
+        assert body["reasons"][4]["change_pct"] == -1.0  # wrong_item: 1 -> 0
 
     def test_only_the_items_that_reached_a_tier(self, client: TestClient, auth: Headers) -> None:
         got = client.get(

@@ -98,7 +98,7 @@ def _cell(value: object, unit: Unit) -> str:
     if unit is Unit.RATIO and isinstance(value, int | float):
         return f"{value:.1%}"
     if isinstance(value, float):
-        return f"{value:,.1f}"
+        return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, date):

@@ -89,11 +89,13 @@ def _summary(
         interval="month" if first != last else "day",
         now=now,
     )
+    # Days that have not begun have no figures yet: the trend stops at today.
+    tomorrow = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(0), zone)
     trend = reports.flow(
         conn,
         principal=principal,
         start=datetime.combine(trend_first, time(0), zone),
-        end=end,
+        end=min(end, tomorrow),
         interval="day",
         now=now,
     )
@@ -113,7 +115,7 @@ def _summary(
     out.aging_by_age = by_area["aging_by_age"]
     out.aging_by_sla = by_area["aging_by_sla"]
     pareto = reports.pareto(conn, principal=principal, start=start, end=end, now=now)
-    out.pareto = [(r["reason"] or "(none)", r["count"]) for r in pareto["reasons"] if r["count"]]
+    out.pareto = [(r["reason"], r["count"]) for r in pareto["reasons"] if r["count"]]
     service = quality.kpis(
         conn, principal=principal, start=start, end=end, now=now, group_by="area"
     )
@@ -255,7 +257,7 @@ def _pareto(found: dict[str, Any]) -> Table:
     )
     rows = tuple(
         (
-            r["reason"] or "(none)",
+            r["reason"],
             r["count"],
             r["share"],
             r["cumulative_share"],

@@ -131,7 +131,7 @@ def flow(
 
 
 class ParetoReason(BaseModel):
-    reason: str | None = Field(description="null: items received without a reason")
+    reason: str
     count: int
     share: float = Field(description="count / total")
     cumulative_share: float = Field(description="share of this reason and every larger one")
@@ -146,8 +146,10 @@ class ParetoRead(BaseModel):
     to: datetime
     tier: str | None
     area: str | None
-    total: int
+    total: int = Field(description="items received with a reason")
+    unspecified: int = Field(description="items received without a reason (not ranked)")
     previous_total: int
+    previous_unspecified: int
     vital_few: int = Field(description="how many reasons make 80 % of the volume")
     reasons: list[ParetoReason]
     pending: int

@@ -61,16 +61,15 @@ def pareto_series(counts: Pairs, threshold: float | Fraction = THRESHOLD) -> Par
     )
 
 
-NO_REASON = "(none)"  # items received without a reason
-
-
 def report(
     counts: Mapping[str | None, int], previous: Mapping[str | None, int]
 ) -> dict[str, object]:
-    """The Pareto rows of `counts`, each with its change against `previous` (the
-    period before); reasons seen only before appear with count 0 at the end."""
-    named = {_name(k): v for k, v in counts.items()}
-    before = {_name(k): v for k, v in previous.items()}
+    """The Pareto rows of `counts` (reason -> items; None: no reason given), each with
+    its change against `previous` (the period before). Items without a reason are
+    counted apart (`unspecified`), outside the shares: a Pareto ranks known causes.
+    Reasons seen only before appear with count 0 at the end."""
+    named = {k: v for k, v in counts.items() if k is not None}
+    before = {k: v for k, v in previous.items() if k is not None}
     for reason in before:
         named.setdefault(reason, 0)
     # Equal counts in the order of their names, so the answer does not depend on the
@@ -82,7 +81,7 @@ def report(
         earlier = before.get(reason, 0)
         rows.append(
             {
-                "reason": None if reason == NO_REASON else reason,
+                "reason": reason,
                 "count": int(count),
                 "share": count / total if total else 0.0,
                 "cumulative_share": series.cumulative[index],
@@ -94,11 +93,9 @@ def report(
         )
     return {
         "total": total,
+        "unspecified": counts.get(None, 0),
         "previous_total": sum(before.values()),
+        "previous_unspecified": previous.get(None, 0),
         "vital_few": series.vital_few,
         "reasons": rows,
     }
-
-
-def _name(reason: str | None) -> str:
-    return NO_REASON if reason is None else reason
