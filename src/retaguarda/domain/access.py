@@ -15,6 +15,8 @@ Invariants:
   admins and integrations, supervisors of its area, the specialist it is assigned to.
 - Planned absences are written by admins and by supervisors of one of the agent's
   areas; the agent (a specialist linked to them) may also read their own.
+- People figures (presence, absenteeism, output) of an agent are seen by admins and
+  integrations, by supervisors of one of the agent's areas, and by the agent.
 """
 
 from __future__ import annotations
@@ -146,3 +148,14 @@ def require_absence_reader(principal: Principal, agent: Agent) -> None:
             raise Forbidden("a specialist may read only their own absences", field="agent")
         return
     require_absence_writer(principal, agent)
+
+
+def can_see_agent(principal: Principal, agent: Agent) -> bool:
+    """Whether the caller may see `agent`'s people figures: admins and integrations
+    anyone's, supervisors those of agents sharing one of their areas, a specialist
+    only their own."""
+    if principal.is_unscoped:
+        return True
+    if principal.role is Role.SPECIALIST:
+        return principal.agent is not None and principal.agent == agent.key
+    return principal.role is Role.SUPERVISOR and bool(set(agent.areas) & set(principal.areas))

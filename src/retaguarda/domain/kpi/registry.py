@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from retaguarda.domain.kpi.indicator import Indicator
 from retaguarda.domain.kpi.service_level import SERVICE
 from retaguarda.domain.kpi.tables import Unit
+from retaguarda.domain.kpi.workforce import PEOPLE
 
 
 def _entries(*indicators: Indicator) -> Mapping[str, Indicator]:
@@ -112,4 +113,5 @@ INDICATORS: Mapping[str, Indicator] = _entries(
         "the fewest leading reasons whose running share reaches 80 %",
     ),
     *SERVICE,
+    *PEOPLE,
 )
