@@ -18,7 +18,9 @@ client count, interleaved:
   autocommit statement that takes the same queue head by the same index and order
   (`FOR UPDATE SKIP LOCKED`) and marks the item assigned: no auth, no event, no
   Python domain, the way the peer kit measures its ceiling
-  (../shared/peer-baselines/bench_pgclaim.py).
+  (../shared/peer-baselines/bench_pgclaim.py);
+- **HTTP floor**: the same clients calling `GET /health` on the same server (a pooled
+  connection and `SELECT 1`, no auth, no claim): what the HTTP stack costs by itself.
 
 Between runs the claimed items are closed by SQL (so agents' loads stay near zero, as
 they would with specialists working their items), then VACUUM ANALYZE and CHECKPOINT.
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import shlex
 import statistics
 import sys
@@ -251,6 +254,32 @@ def app_run(base: str, token: str, clients: int, seconds: float) -> dict[str, An
             session.close()
 
 
+def floor_run(base: str, clients: int, seconds: float) -> dict[str, Any]:
+    """The HTTP floor: the same clients calling `GET /health` (a pooled connection and
+    `SELECT 1`, no auth, no claim), so what the server stack alone costs on this box
+    shows beside the claim."""
+    host, port = base.removeprefix("http://").split(":")
+    sessions = [http.client.HTTPConnection(host, int(port), timeout=60) for _ in range(clients)]
+    served = itertools.count()
+
+    def claimer(k: int) -> Claim:
+        session = sessions[k]
+
+        def call() -> tuple[int, int | None]:
+            session.request("GET", "/health")
+            response = session.getresponse()
+            response.read()
+            return response.status, next(served)
+
+        return call
+
+    try:
+        return drive([claimer(k) for k in range(clients)], seconds)
+    finally:
+        for session in sessions:
+            session.close()
+
+
 def bare_run(url: str, clients: int, seconds: float) -> dict[str, Any]:
     """Client k runs BARE_CLAIM as agent a{k} on its own autocommit connection."""
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -282,27 +311,31 @@ def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
     command, env, port = http_load.retaguarda_server(db.url)
     command = [*command, "--workers", str(args.workers)]
     with http_load.server(command, env, port) as server:
+
+        def one(kind: str, c: int) -> dict[str, Any]:
+            if kind == "floor":
+                r = floor_run(server.base, c, args.seconds)
+                r["ok"] = set(r["statuses"]) == {200}
+                return r
+            before = assigned_events(db)
+            if kind == "app":
+                r = app_run(server.base, setup["token"], c, args.seconds)
+                r["events_match"] = assigned_events(db) - before == r["claims"]
+                r["ok"] = r["ids_unique"] and r["events_match"] and set(r["statuses"]) <= {200, 204}
+            else:
+                r = bare_run(db.url, c, args.seconds)
+                r["ok"] = r["ids_unique"]
+            maintain(db)
+            return r
+
         for rep in range(args.repeats):
             for c in clients:
-                order = ["app", "bare"] if rep % 2 == 0 else ["bare", "app"]
-                for kind in order:
-                    before = assigned_events(db)
-                    if kind == "app":
-                        r = app_run(server.base, setup["token"], c, args.seconds)
-                        events = assigned_events(db) - before
-                        r["events_match"] = events == r["claims"]
-                        r["ok"] = (
-                            r["ids_unique"]
-                            and r["events_match"]
-                            and set(r["statuses"]) <= {200, 204}
-                        )
-                    else:
-                        r = bare_run(db.url, c, args.seconds)
-                        r["ok"] = r["ids_unique"]
-                    maintain(db)
+                kinds = ["app", "bare", "floor"]
+                for kind in kinds if rep % 2 == 0 else kinds[::-1]:
+                    r = one(kind, c)
                     samples.setdefault(f"{kind}|c={c}", []).append(r)
                     log(
-                        f"rep {rep + 1} {kind:4s} c={c:>2}: {r['claims_per_s']:>8,.0f} claims/s"
+                        f"rep {rep + 1} {kind:5s} c={c:>2}: {r['claims_per_s']:>8,.0f}/s"
                         f"  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  ok={r['ok']}"
                     )
     cells = {}
@@ -318,6 +351,8 @@ def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
     for c in clients:
         app, bare = cells[f"app|c={c}"], cells[f"bare|c={c}"]
         app["share_of_ceiling"] = app["claims_per_s"]["median"] / bare["claims_per_s"]["median"]
+        floor = cells[f"floor|c={c}"]
+        floor["share_of_ceiling"] = floor["claims_per_s"]["median"] / bare["claims_per_s"]["median"]
     return {
         "command": " ".join(["python bench/claims.py", *(shlex.quote(a) for a in sys.argv[1:])]),
         "machine": machine_facts(),
@@ -349,25 +384,30 @@ def render(results: dict[str, Any]) -> str:
         "transition and the `assigned` event; the item and its SLA clocks in the answer). "
         "Bare SQL: one autocommit statement per claim, the same queue head by the same "
         "index and order, marking the item assigned "
-        "(statement in bench/claims.py), psycopg, a thread per client. Medians (min-max); "
-        "latency seen by the client.",
+        "(statement in bench/claims.py), psycopg, a thread per client. HTTP floor: the "
+        "same clients calling `GET /health` on the same server (a pooled connection and "
+        "`SELECT 1`; no auth, no claim): what the HTTP stack alone costs here. Medians "
+        "(min-max); latency seen by the client.",
         "",
         f"Setup: bulk intake of {results['n']:,} items {s['loaded_s']:.0f} s; ranking the "
         f"whole queue (the worker's pass) {s['ranking_s']:.1f} s "
         f"({s['ranked'] / s['ranking_s']:,.0f} items/s).",
         "",
         "| clients | app claims/s | bare SQL claims/s | app / bare | app p50 ms | app p99 ms "
-        "| bare p50 ms | bare p99 ms | no double claim |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| bare p50 ms | bare p99 ms | HTTP floor req/s (/ bare) | floor p99 ms "
+        "| no double claim |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in results["clients"]:
-        app, bare = cells[f"app|c={c}"], cells[f"bare|c={c}"]
+        app, bare, floor = cells[f"app|c={c}"], cells[f"bare|c={c}"], cells[f"floor|c={c}"]
         a, b = app["claims_per_s"], bare["claims_per_s"]
         lines.append(
             f"| {c} | {a['median']:,.0f} ({a['min']:,.0f}-{a['max']:,.0f}) "
             f"| {b['median']:,.0f} ({b['min']:,.0f}-{b['max']:,.0f}) "
             f"| {app['share_of_ceiling']:.0%} | {app['p50_ms']:.1f} | {app['p99_ms']:.1f} "
             f"| {bare['p50_ms']:.2f} | {bare['p99_ms']:.2f} "
+            f"| {floor['claims_per_s']['median']:,.0f} ({floor['share_of_ceiling']:.0%}) "
+            f"| {floor['p99_ms']:.1f} "
             f"| {'yes' if app['ok'] and bare['ok'] else '**NO**'} |"
         )
     eight = cells.get("app|c=8")
