@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection
 
 from retaguarda.calendar import BusinessCalendar
@@ -22,6 +23,7 @@ from retaguarda.services import sla_store
 from retaguarda.services.sla import configs
 from retaguarda.storage.repos import catalog as catalog_repo
 from retaguarda.storage.repos import people as people_repo
+from retaguarda.storage.repos import reports as reports_repo
 from retaguarda.storage.repos import sla as sla_repo
 from retaguarda.storage.repos.people import Rows
 
@@ -47,6 +49,7 @@ def report(
     if end - start > timedelta(days=workforce.MAX_DAYS):
         raise InvalidInput("to", f"at most {workforce.MAX_DAYS} days after 'from'")
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
     until = min(end, now)
     listed = [a for a in catalog_repo.load(conn).agents if access.can_see_agent(principal, a)]
     keys = None if principal.is_unscoped else [a.key for a in listed]
@@ -81,6 +84,7 @@ def report(
 
 
 _NOTHING = workforce.AgentLog()
+_NO_ITEMS = np.zeros(0, dtype=np.int64)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -89,10 +93,14 @@ def _logs(
 ) -> dict[str, workforce.AgentLog]:
     """Each agent's log over the window, from one read per kind of fact."""
     presence = _split(people_repo.presence(conn, keys, start, until), order=("at", "seq"))
-    work = _split(people_repo.in_progress(conn, keys, start, until))
+    work = people_repo.in_progress(conn, keys, start, until)
     away = _split(people_repo.planned_absences(conn, keys, start, until))
-    handled = people_repo.handled(conn, keys, start, until)
-    resolved = people_repo.resolved(conn, keys, start, until)
+    resolved = people_repo.resolved_items(conn, keys, start, until)
+    # Handled: distinct items in progress with them, or resolved by them.
+    handled = {
+        key: len(np.union1d(work.get(key, {}).get("item", _NO_ITEMS), resolved.get(key, _NO_ITEMS)))
+        for key in {*work, *resolved}
+    }
     logs: dict[str, workforce.AgentLog] = {}
     for key in {*presence, *work, *away, *handled, *resolved}:
         p, w, a = presence.get(key, {}), work.get(key, {}), away.get(key, {})
@@ -104,7 +112,7 @@ def _logs(
             absence_start=a.get("start", _NOTHING.absence_start),
             absence_end=a.get("end", _NOTHING.absence_end),
             handled=handled.get(key, 0),
-            resolved=resolved.get(key, 0),
+            resolved=len(resolved.get(key, _NO_ITEMS)),
         )
     return logs
 

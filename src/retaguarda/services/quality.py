@@ -43,6 +43,7 @@ def kpis(
     if group_by is not None and group_by not in KPI_GROUPS:
         raise InvalidInput("group_by", f"must be one of {', '.join(KPI_GROUPS)}")
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
     areas = access.visible_areas(principal)
     repeats = repeat.from_document(settings_repo.get(conn, repeat.REPEAT_CONTACTS))
     ladder = catalog_repo.ladder(conn)
@@ -58,20 +59,20 @@ def kpis(
             top_tier=ladder[-1] if ladder else None,
         )
     }
-    durations = reports_repo.resolution_durations(conn, start, end, group_by=group_by, areas=areas)
-    sla = reports_repo.sla_outcomes(conn, start, end, group_by=group_by, areas=areas)
+    spreads = reports_repo.resolution_spreads(conn, start, end, group_by=group_by, areas=areas)
+    sla = {key: (int(row.sla_met), int(row.sla_counted)) for key, row in figures.items()}
 
     def of(key: Any) -> dict[str, Any]:
         return service_level.per_resolution(
-            figures.get(key), durations.get(key), sla.get(key, (0, 0))
+            figures.get(key), spreads.get(key), sla.get(key, (0, 0))
         )
 
     whole = service_level.per_resolution(
         _summed(figures.values()),
-        _joined(durations.values()),
+        spreads.get(reports_repo.WHOLE),
         (sum(m for m, _ in sla.values()), sum(n for _, n in sla.values())),
     )
-    escalations = reports_repo.escalations_by_tier(conn, start, end, areas=areas)
+    escalations, items_open = reports_repo.escalations(conn, start, end, areas=areas)
     waits = reports_repo.waits_on_areas(conn, start, end, areas=areas)
     answer: dict[str, Any] = {
         "from": start,
@@ -84,10 +85,7 @@ def kpis(
             area: {"waits": n, "total_seconds": total, "mean_seconds": total / n}
             for area, (total, n) in sorted(waits.items())
         },
-        "escalation_rate": service_level.ratio(
-            sum(n for n, _ in escalations.values()),
-            reports_repo.items_open_during(conn, start, end, areas=areas),
-        ),
+        "escalation_rate": service_level.ratio(sum(n for n, _ in escalations.values()), items_open),
         "escalation_by_tier": service_level.rates(escalations),
     }
     if group_by is not None:
@@ -105,12 +103,3 @@ def _summed(rows: Any) -> Any:
         return None
     names = [n for n in rows[0]._fields if n != "key"]
     return SimpleNamespace(**{n: sum(float(getattr(r, n) or 0) for r in rows) for n in names})
-
-
-def _joined(parts: Any) -> tuple[list[float], list[float]]:
-    calendar: list[float] = []
-    business: list[float] = []
-    for c, b in parts:
-        calendar += c
-        business += b
-    return calendar, business

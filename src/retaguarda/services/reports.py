@@ -47,6 +47,7 @@ def backlog(
     if group_by is not None and group_by not in definition.GROUPS:
         raise InvalidInput("group_by", f"must be one of {', '.join(definition.GROUPS)}")
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
     rows = reports_repo.backlog_counts(
         conn,
         at=at,
@@ -76,6 +77,42 @@ def backlog(
         ]
     answer["pending"] = sla_repo.count_pending(conn)
     return answer
+
+
+def backlog_series(
+    conn: Connection,
+    *,
+    principal: access.Principal,
+    instants: list[datetime],
+    now: datetime,
+) -> list[tuple[int, int]]:
+    """(total, overdue) at each of `instants` (in time order, none after `now`): the
+    figures `backlog` gives at each, read by one sweep over the changes between them
+    instead of one count per instant."""
+    for at in instants:
+        require_aware(at, field="at")
+        if at > now:
+            raise InvalidInput("at", f"{at.isoformat()} is in the future: the backlog is history")
+    if not instants:
+        return []
+    sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
+    areas = access.visible_areas(principal)
+    totals = reports_repo.backlog_at(conn, instants, group_by=None, areas=areas)
+    overdue, off_hours = reports_repo.overdue_at(conn, instants, areas=areas)
+    out = []
+    for index, at in enumerate(instants):
+        inside = [
+            piece.calendar
+            for piece in off_hours
+            if piece.overdue_from <= at and (piece.end_at is None or at < piece.end_at)
+        ]
+        closed = _closed(conn, set(inside), at) if inside else set()
+        # Paused right at its due: overdue only while its calendar is closed (as in
+        # `backlog`).
+        working = sum(1 for calendar in inside if calendar not in closed)
+        out.append((totals.get((index, None), 0), overdue[index] - working))
+    return out
 
 
 MAX_PERIODS = 400
@@ -126,6 +163,7 @@ def flow(
     if group_by is not None and group_by not in definition.GROUPS:
         raise InvalidInput("group_by", f"must be one of {', '.join(definition.GROUPS)}")
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
     where = frame(conn)
     found = flow_definition.periods(start, end, interval, where.zone)
     if len(found) > MAX_PERIODS:
@@ -207,6 +245,7 @@ def pareto(
     if area is not None:
         access.require_area(principal, area)
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
+    reports_repo.tune(conn)
     areas = access.visible_areas(principal)
 
     def counts(a: datetime, b: datetime) -> dict[str | None, int]:

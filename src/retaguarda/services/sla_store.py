@@ -74,6 +74,7 @@ def resolution_columns(
         "calendar": calendar,
         "business_s": business,
         "reopened": found.reopened,
+        **_facts(measured, found.item_id),
     }
 
 
@@ -113,6 +114,7 @@ def span_columns(events: spans.EventColumns, measured: Measured) -> dict[str, An
     statuses = [status.value for status in Status]  # by code; -1 picks the None after
     n = len(found)
     marks = _span_marks(found, measured)
+    overdue_after = _micros(marks.overdue_after)
     return {
         "item_id": found.item_id,
         "seq": found.seq,
@@ -123,11 +125,45 @@ def span_columns(events: spans.EventColumns, measured: Measured) -> dict[str, An
         "enters": found.enters,
         "left_to": np.array([*statuses, None], dtype=object)[found.left_to],
         "calendar": marks.calendar if n else np.zeros(0, dtype=object),
-        "overdue_after": _micros(marks.overdue_after),
+        "overdue_after": overdue_after,
         "overdue_off_hours": marks.overdue_off_hours,
         "half_at": _micros(marks.half_at),
         "three_quarters_at": _micros(marks.three_quarters_at),
+        "overdue_from": _overdue_from(found, overdue_after),
+        "received_at": _received(events, found.item_id),
+        **_facts(measured, found.item_id),
+        **spans.grouping_changes(found),
+        **{f"prior_{name}": _prior(found, name) for name in ("tier", "area")},
     }
+
+
+def _prior(found: spans.Spans, name: str) -> Any:
+    """Per span, the field's value in the item's previous open span (None for the first)."""
+    values = found.fields[name]
+    prior = np.full(len(found), None, dtype=object)
+    later = np.flatnonzero(found.seq > 0)  # never row 0: its item's first span
+    prior[later] = values[later - 1]
+    return prior
+
+
+def _overdue_from(found: spans.Spans, overdue_after: Any) -> Any:
+    """Per span, the first instant (epoch microseconds) inside it past `overdue_after`
+    (overdue means strictly after it); NAT when there is none."""
+    since = np.maximum(found.start, overdue_after + 1)
+    inside = (overdue_after != bulk.NAT) & ((found.end == spans.NAT) | (since < found.end))
+    return np.where(inside, since, bulk.NAT)
+
+
+def _received(events: spans.EventColumns, item_ids: Any) -> Any:
+    """Each row's item's receipt (its first event, `created`), epoch microseconds."""
+    first = np.flatnonzero(spans.ordinal(events.item_id) == 0)
+    return events.at[first][np.searchsorted(events.item_id[first], item_ids)]
+
+
+def _facts(measured: Measured, item_ids: Any) -> dict[str, Any]:
+    """Each row's item's case type and channel (they never change)."""
+    position = np.searchsorted(measured.items.item_id, item_ids)
+    return {name: measured.items.facts[name][position] for name in ("case_type", "channel")}
 
 
 def _span_marks(found: spans.Spans, measured: Measured) -> sla_marks.SpanMarks:

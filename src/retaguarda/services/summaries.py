@@ -101,15 +101,15 @@ def _summary(
     )
     out = Summary(title=title)
     rows = []
-    for period in trend["periods"]:
-        at = min(period["end"] - timedelta(microseconds=1), now)
-        seen = reports.backlog(conn, principal=principal, at=at, now=now)
+    ends = [min(p["end"] - timedelta(microseconds=1), now) for p in trend["periods"]]
+    series = reports.backlog_series(conn, principal=principal, instants=ends, now=now)
+    for period, (total, overdue) in zip(trend["periods"], series, strict=True):
         out.days.append(period["start"].astimezone(zone).date())
-        out.current.append(seen["current"])
-        out.overdue.append(seen["overdue"])
+        out.current.append(total - overdue)
+        out.overdue.append(overdue)
         out.inflow.append(period["inflow"])
         out.outflow.append(period["outflow"])
-        rows.append((out.days[-1], *_flow_values(period), seen["current"], seen["overdue"]))
+        rows.append((out.days[-1], *_flow_values(period), total - overdue, overdue))
     at_end = min(end - timedelta(microseconds=1), now)
     by_area = reports.backlog(conn, principal=principal, at=at_end, now=now, group_by="area")
     out.aging_by_age = by_area["aging_by_age"]

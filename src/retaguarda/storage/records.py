@@ -308,6 +308,41 @@ class RoutingQueueRecord(Base):
     )
 
 
+def _change_indexes() -> list[Index]:
+    """Partial indexes on the spans where a grouping's backlog changes: their starts
+    for the `*_in` flags (and `enters`), their ends for the `*_out` flags (and
+    `left_to`), the overdue pieces' starts and ends, each item's first span, the
+    waits on other areas. On PostgreSQL they include what the reports read, so the
+    sweeps are index-only scans."""
+    placed = ("item_id", "seq", "area", "tier", "assignee", "case_type", "channel")
+    wheres = {
+        "enters": ("start_at", "enters", placed),
+        "leaves": ("end_at", "left_to IS NOT NULL", placed),
+        "area_in": ("start_at", "area_in", placed),
+        "area_out": ("end_at", "area_out", placed),
+        "tier_in": ("start_at", "tier_in", (*placed, "prior_tier", "prior_area")),
+        "tier_out": ("end_at", "tier_out", placed),
+        "assignee_in": ("start_at", "assignee_in", placed),
+        "assignee_out": ("end_at", "assignee_out", placed),
+        "overdue_from": ("overdue_from", "overdue_from IS NOT NULL", ("area",)),
+        "overdue_to": ("end_at", "overdue_from IS NOT NULL", ("area",)),
+        "off_hours": ("overdue_from", "overdue_off_hours", ()),
+        "first": ("received_at", "seq = 0", ("area", "tier", "assignee", "case_type", "channel")),
+        "waits": ("end_at", "status = 'pending_area'", ("start_at", "pending_area", "area")),
+        "work": ("start_at", "status = 'in_progress'", ("end_at", "assignee", "item_id")),
+    }
+    return [
+        Index(
+            f"ix_item_spans_{name}",
+            column,
+            postgresql_where=text(where),
+            postgresql_include=list(include),
+            sqlite_where=text(where),
+        )
+        for name, (column, where, include) in wheres.items()
+    ]
+
+
 class ItemSpanRecord(Base):
     """Each item's open states over time: one row per interval of constant status,
     area, tier, assignee and pending area while the item is open (new .. pending_*),
@@ -340,10 +375,33 @@ class ItemSpanRecord(Base):
     # is used; NULL: not inside the span.
     half_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     three_quarters_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The first instant of the span at which the item is past `overdue_after` (the
+    # start, or a microsecond after `overdue_after`); NULL: never inside the span.
+    overdue_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The item's receipt and the facts that never change, copied so the backlog at
+    # an instant reads the spans alone.
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    case_type: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
+    # Where the item's place in a grouping starts and ends: `<field>_in` when the span
+    # enters the backlog or its field differs from the span before, `<field>_out` when
+    # it leaves the backlog at its end or the span after differs. The backlog by that
+    # field changes only at these spans' starts and ends (the flow's period ends).
+    # The tier and area of the item's previous open span (NULL for its first): a
+    # change of tier between them is an escalation (or a move down).
+    prior_tier: Mapped[str | None] = mapped_column(String(64))
+    prior_area: Mapped[str | None] = mapped_column(String(64))
+    area_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    area_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    tier_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    tier_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    assignee_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    assignee_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (
         Index("ix_item_spans_start_at", "start_at"),
         Index("ix_item_spans_end_at", "end_at"),
+        *_change_indexes(),
         # "Which spans contain instant t", without reading the spans before or after it.
         Index(
             "ix_item_spans_during",
@@ -393,8 +451,17 @@ class ItemResolutionRecord(Base):
     business_s: Mapped[int | None] = mapped_column(BigInteger)
     # The item was open again after this resolution (reopened, or escalated).
     reopened: Mapped[bool] = mapped_column(Boolean)
+    # The item's facts that never change, copied so outflow by them reads this alone.
+    case_type: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))
 
-    __table_args__ = (Index("ix_item_resolutions_at", "at"),)
+    __table_args__ = (
+        Index(
+            "ix_item_resolutions_at",
+            "at",
+            postgresql_include=["area", "tier", "assignee", "case_type", "channel"],
+        ),
+    )
 
 
 def table_of(record: type[Base]) -> Table:

@@ -19,6 +19,7 @@ from retaguarda.domain.item.spans import (
     Spans,
     columns_of,
     epoch_us,
+    grouping_changes,
     open_spans,
     resolutions,
     spans,
@@ -109,6 +110,37 @@ class TestAgainstFold:
             assert after is not None
             left = -1 if after.status in OPEN else STATUS_CODES[after.status]
             assert found.left_to[row] == left
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(one_history(), min_size=1, max_size=4))
+    def test_in_and_out_flags_mark_where_the_items_group_changes(
+        self, drawn: list[History]
+    ) -> None:
+        # f_in: just before the span the item was not open or had another f; f_out:
+        # just at its end the item is not open or has another f.
+        histories = {k + 1: [created, *events] for k, (created, events, _) in enumerate(drawn)}
+        found = open_spans(columns_of(histories))
+        flags = grouping_changes(found)
+        tick = timedelta(microseconds=1)
+        for row in range(len(found)):
+            item_id = int(found.item_id[row])
+            events = histories[item_id]
+            start = T0 + timedelta(microseconds=int(found.start[row]) - epoch_us(T0))
+            before = state_at(events, item_id, start - tick)
+            end = None
+            if found.end[row] != NAT:
+                end = T0 + timedelta(microseconds=int(found.end[row]) - epoch_us(T0))
+            after = state_at(events, item_id, end) if end is not None else None
+            for name in ("area", "tier", "assignee"):
+                value = found.fields[name][row]
+                came = before is None or before.status not in OPEN
+                assert flags[f"{name}_in"][row] == (came or getattr(before, name) != value)
+                if end is None:
+                    assert not flags[f"{name}_out"][row]
+                    continue
+                assert after is not None
+                went = after.status not in OPEN or getattr(after, name) != value
+                assert flags[f"{name}_out"][row] == went
 
     @settings(max_examples=200, deadline=None)
     @given(st.lists(one_history(), min_size=1, max_size=4))
@@ -220,6 +252,15 @@ class TestByHand:
         assert list(found.fields["area"]) == ["backoffice", "finance", "finance"]
         assert list(found.fields["assignee"]) == [None, None, "ana"]
         assert list(found.seq) == [0, 1, 2]
+        # By area, the item moves at the transfer (out of backoffice, into finance)
+        # and leaves at the resolution; by assignee, at the assignment.
+        flags = grouping_changes(found)
+        assert list(flags["area_in"]) == [True, True, False]
+        assert list(flags["area_out"]) == [True, False, True]
+        assert list(flags["assignee_in"]) == [True, False, True]
+        assert list(flags["assignee_out"]) == [False, True, True]
+        assert list(flags["tier_in"]) == [True, False, False]
+        assert list(flags["tier_out"]) == [False, False, True]
 
     def test_a_reopen_opens_a_new_span_after_the_resolved_time(self) -> None:
         created = created_event(draft(), actor="crm")

@@ -253,6 +253,33 @@ def open_spans(events: EventColumns) -> Spans:
     return replace(found, left_to=np.where(left, after, -1))
 
 
+GROUPED = ("area", "tier", "assignee")  # fields a span's place in a grouping can change by
+
+
+def grouping_changes(found: Spans) -> dict[str, npt.NDArray[np.bool_]]:
+    """For open spans (`open_spans`), per field f of GROUPED: `f_in`, the span enters
+    the backlog or its f differs from the span it follows on from; `f_out`, it leaves
+    the backlog at its end or the span following on from it has another f.
+
+    The backlog counted by f (as at each instant) changes only at the starts of the
+    `f_in` spans (+1 for their value) and the ends of the `f_out` ones (-1): between
+    two spans that follow on, `f_out` of the first is `f_in` of the second, so a
+    change of f moves one item from one group to the other and nothing else does."""
+    follows_next = np.zeros(len(found), dtype=bool)
+    follows_next[:-1] = ~found.enters[1:]  # `enters` is false only after a span of the item
+    left = found.left_to >= 0
+    out: dict[str, npt.NDArray[np.bool_]] = {}
+    for name in GROUPED:
+        values = found.fields[name]
+        differs = np.zeros(len(found), dtype=bool)  # from the span before, same item or not
+        differs[1:] = values[1:] != values[:-1]
+        out[f"{name}_in"] = found.enters | differs
+        ahead = np.zeros(len(found), dtype=bool)
+        ahead[:-1] = follows_next[:-1] & differs[1:]
+        out[f"{name}_out"] = left | ahead
+    return out
+
+
 def _forward_fill(events: EventColumns, name: str, keep: I64) -> Objects:
     """The field's value after each kept event: the last value set at or before it.
 

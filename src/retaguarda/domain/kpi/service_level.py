@@ -30,12 +30,16 @@ def spread(values: Sequence[float]) -> dict[str, float | None]:
     }
 
 
+Spread = dict[str, float | None]  # mean, p50, p90
+
+
 def per_resolution(
-    row: Any, durations: tuple[Sequence[float], Sequence[float]] | None, sla: tuple[int, int]
+    row: Any, spreads: tuple[Spread, Spread] | None, sla: tuple[int, int]
 ) -> dict[str, Any]:
     """The figures of one group (or the whole) from its sums (storage's
-    resolution_figures row), its durations and its (met, counted) SLA clocks."""
-    calendar, business = durations or ((), ())
+    resolution_figures row), the spreads of its calendar and business durations
+    (`spread`, or the database's percentile_cont) and its (met, counted) SLA clocks."""
+    calendar, business = spreads or (spread(()), spread(()))
     resolved = int(row.resolved) if row is not None else 0
 
     def total(name: str) -> float:
@@ -47,8 +51,8 @@ def per_resolution(
         "sla_compliance": ratio(*sla),
         "sla_counted": sla[1],
         "aht_seconds": ratio(total("handling_s"), resolved),
-        "resolution_seconds": spread(calendar),
-        "resolution_business_seconds": spread(business),
+        "resolution_seconds": calendar,
+        "resolution_business_seconds": business,
         "fcr_rate": ratio(total("first_contact"), total("definitive")),
         "ombudsman_per_1000": None
         if not total("definitive")

@@ -371,7 +371,10 @@ def by_agent(
 ) -> dict[str, dict[str, I64]]:
     """Rows given as columns (int64, one length), split by their agent `keys`; within
     one agent ordered by the `order` columns (the first one first; ties as given)."""
-    names, index = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
+    given = np.asarray(keys, dtype=object)
+    # Text keys sort as fixed-width strings, far faster than Python objects.
+    text = given.astype(str) if all(type(k) is str for k in given) else given
+    names, index = np.unique(text, return_inverse=True)
     if not len(names):
         return {}
     values = {name: _int64(column) for name, column in columns.items()}

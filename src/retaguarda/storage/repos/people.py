@@ -21,13 +21,12 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    literal_column,
     or_,
     select,
-    union,
+    union_all,
 )
 
-from retaguarda.domain.kpi.workforce import OFFLINE, STATUS_CODES
+from retaguarda.domain.kpi.workforce import OFFLINE, STATUS_CODES, by_agent
 from retaguarda.storage.records import (
     AgentAbsenceRecord,
     AgentEventRecord,
@@ -36,6 +35,7 @@ from retaguarda.storage.records import (
     ItemSpanRecord,
     table_of,
 )
+from retaguarda.storage.repos import reports as reports_repo
 from retaguarda.storage.types import UtcDateTime
 
 events = table_of(AgentEventRecord)
@@ -90,15 +90,54 @@ def presence(
 
 def in_progress(
     conn: Connection, agents: Sequence[str] | None, start: datetime, until: datetime
-) -> Rows:
-    """The in_progress spans overlapping [start, until), by assignee; columns
-    `start`, `end` (epoch seconds; a span still open ends at `until`)."""
-    statement = select(
-        spans.c.assignee,
-        _epoch(conn, spans.c.start_at),
-        _epoch(conn, func.coalesce(spans.c.end_at, _instant(until))),
-    ).where(_worked(conn, agents, start, until))
-    return _fetch(conn, statement, ("start", "end"))
+) -> dict[str, dict[str, I64]]:
+    """The in_progress spans overlapping [start, until), per assignee: columns
+    `start`, `end` (epoch seconds; a span still open ends at `until`) and `item`."""
+    worked = _worked(conn, agents, start, until)
+    begins = _epoch(conn, worked.c.start_at)
+    ends = _epoch(conn, func.coalesce(worked.c.end_at, _instant(until)))
+    return _per_agent(
+        conn, worked.c.assignee, {"start": begins, "end": ends, "item": worked.c.item_id}, worked
+    )
+
+
+def resolved_items(
+    conn: Connection, agents: Sequence[str] | None, start: datetime, until: datetime
+) -> dict[str, I64]:
+    """The items of the resolutions in [start, until), per assignee right after them
+    (an item resolved twice is there twice)."""
+    found = _per_agent(
+        conn,
+        resolutions.c.assignee,
+        {"item": resolutions.c.item_id},
+        resolutions,
+        _resolved_in(agents, start, until),
+    )
+    return {agent: columns["item"] for agent, columns in found.items()}
+
+
+def _per_agent(
+    conn: Connection, agent: Any, columns: dict[str, Any], source: Any, *where: Any
+) -> dict[str, dict[str, I64]]:
+    """Integer columns per agent. PostgreSQL gathers each agent's into arrays
+    (millions of rows a month: one row per agent instead of one per span)."""
+    if conn.dialect.name == "postgresql":
+        statement = (
+            select(agent, *(func.array_agg(c) for c in columns.values()))
+            .select_from(source)
+            .where(*where)
+            .group_by(agent)
+        )
+        return {
+            key: {
+                name: np.array(values, dtype=np.int64)
+                for name, values in zip(columns, arrays, strict=True)
+            }
+            for key, *arrays in conn.execute(statement)
+        }
+    statement = select(agent, *columns.values()).select_from(source).where(*where)
+    rows = _fetch(conn, statement, tuple(columns))
+    return by_agent(rows.agent, rows.columns)
 
 
 def planned_absences(
@@ -117,54 +156,22 @@ def planned_absences(
     return _fetch(conn, statement, ("start", "end"))
 
 
-def resolved(
-    conn: Connection, agents: Sequence[str] | None, start: datetime, until: datetime
-) -> dict[str, int]:
-    """Resolutions in [start, until) per assignee right after them."""
-    statement = (
-        select(resolutions.c.assignee, func.count().label("n"))
-        .where(_resolved_in(agents, start, until))
-        .group_by(resolutions.c.assignee)
-    )
-    return {row.assignee: row.n for row in conn.execute(statement)}
-
-
-def handled(
-    conn: Connection, agents: Sequence[str] | None, start: datetime, until: datetime
-) -> dict[str, int]:
-    """Distinct items per agent that were in progress with them in [start, until) or
-    that they resolved then."""
-    pairs = union(
-        select(spans.c.assignee.label("agent"), spans.c.item_id).where(
-            _worked(conn, agents, start, until)
-        ),
-        select(resolutions.c.assignee.label("agent"), resolutions.c.item_id).where(
-            _resolved_in(agents, start, until)
-        ),
-    ).subquery()
-    statement = select(pairs.c.agent, func.count().label("n")).group_by(pairs.c.agent)
-    return {row.agent: row.n for row in conn.execute(statement)}
-
-
 def _worked(
     conn: Connection, agents: Sequence[str] | None, start: datetime, until: datetime
 ) -> Any:
-    """In-progress spans of an agent (of `agents`) overlapping [start, until): on
-    PostgreSQL by the GiST index on their range."""
-    overlaps: Any
-    if conn.dialect.name == "postgresql":
-        during = func.tstzrange(spans.c.start_at, spans.c.end_at, literal_column("'[)'"))
-        window = func.tstzrange(_instant(start), _instant(until), literal_column("'[)'"))
-        overlaps = during.op("&&")(window)
-    else:
-        overlaps = and_(
-            spans.c.start_at < _instant(until),
-            or_(spans.c.end_at.is_(None), spans.c.end_at > _instant(start)),
-        )
-    condition = and_(spans.c.status == IN_PROGRESS, spans.c.assignee.is_not(None), overlaps)
+    """In-progress spans of an agent (of `agents`) overlapping [start, until), as a
+    subquery (assignee, item_id, start_at, end_at): those containing `start` and
+    those that start later in the window, read by the partial index on in-progress
+    spans instead of every span that overlaps it."""
+    columns = (spans.c.assignee, spans.c.item_id, spans.c.start_at, spans.c.end_at)
+    mine = and_(spans.c.status == IN_PROGRESS, spans.c.assignee.is_not(None))
     if agents is not None:
-        condition = and_(condition, spans.c.assignee.in_(agents))
-    return condition
+        mine = and_(mine, spans.c.assignee.in_(agents))
+    at_start = select(*columns).where(reports_repo.containing(conn, start), mine)
+    later = select(*columns).where(
+        mine, spans.c.start_at > _instant(start), spans.c.start_at < _instant(until)
+    )
+    return union_all(at_start, later).subquery("worked")
 
 
 def _resolved_in(agents: Sequence[str] | None, start: datetime, until: datetime) -> Any:

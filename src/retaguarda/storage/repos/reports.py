@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Float,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 
 from retaguarda.domain.kpi.backlog import NO_SLA
+from retaguarda.domain.kpi.service_level import Spread, spread
 from retaguarda.storage.records import (
     ItemRecord,
     ItemResolutionRecord,
@@ -26,9 +41,36 @@ _GROUP_COLUMNS = {
     "area": spans.c.area,
     "tier": spans.c.tier,
     "assignee": spans.c.assignee,
-    "case_type": items.c.case_type,
-    "channel": items.c.channel,
+    "case_type": spans.c.case_type,
+    "channel": spans.c.channel,
 }
+# Where the backlog counted by each grouping changes (records.ItemSpanRecord): the
+# starts of the spans flagged `in`, the ends of those flagged `out`. Case type and
+# channel never change, so only entering and leaving the backlog moves them.
+_ENTERS = spans.c.enters
+_LEAVES = spans.c.left_to.is_not(None)
+_CHANGES: dict[str | None, tuple[Any, Any]] = {
+    None: (_ENTERS, _LEAVES),
+    "case_type": (_ENTERS, _LEAVES),
+    "channel": (_ENTERS, _LEAVES),
+    "area": (spans.c.area_in, spans.c.area_out),
+    "tier": (spans.c.tier_in, spans.c.tier_out),
+    "assignee": (spans.c.assignee_in, spans.c.assignee_out),
+}
+
+
+# Report statements sort and hash up to a month of rows (distinct items, percentiles);
+# PostgreSQL's default work_mem (4 MB) sends them to disk.
+REPORT_WORK_MEM = "256MB"
+
+
+def tune(conn: Connection) -> None:
+    """Settings for the report statements of this transaction (PostgreSQL; SET LOCAL
+    ends with it): more memory for sorts and hashes, and no JIT compilation, which
+    costs more than it saves on statements that run for well under a second."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+        conn.execute(text("SET LOCAL jit = off"))
 
 
 def containing(conn: Connection, t: Any) -> Any:
@@ -58,7 +100,7 @@ def backlog_counts(
     which the caller decides (the database knows no calendars)."""
     t = _instant(at)
     age = case(
-        *((items.c.created_at <= _instant(limit), name) for name, limit in age_limits[:-1]),
+        *((spans.c.received_at <= _instant(limit), name) for name, limit in age_limits[:-1]),
         else_=age_limits[-1][0],
     )
     share = case(
@@ -77,7 +119,7 @@ def backlog_counts(
             spans.c.overdue_off_hours.label("off_hours"),
             spans.c.calendar,
         )
-        .select_from(spans.join(items, items.c.id == spans.c.item_id))
+        .select_from(spans)
         .where(containing(conn, at))
     )
     if areas is not None:
@@ -128,8 +170,39 @@ def created_in(
     group_by: str | None,
     areas: Sequence[str] | None,
 ) -> dict[tuple[int, Any], int]:
-    """Items created in each window, by group (area, tier as right after creation)."""
+    """Items created in each window, by group (area, tier, assignee as right after
+    creation: the item's first span)."""
     w = _windows(windows)
+    received = w.join(items, and_(items.c.created_at >= w.c.start, items.c.created_at < w.c.stop))
+    if group_by in (None, "case_type", "channel") and areas is None:
+        fixed = items.c[group_by] if group_by else literal(None)
+        return _counted(conn, select(w.c.idx, fixed.label("key")).select_from(received))
+    # Every item has a first span starting at its receipt, but one that was never
+    # open for an instant (created and cancelled at once): read the first spans
+    # (index-only on PostgreSQL) and fall back to joining the items when the counts
+    # per window say one is missing.
+    first_key = _GROUP_COLUMNS[group_by] if group_by else literal(None)
+    firsts = select(w.c.idx, first_key.label("key"), spans.c.area.label("area")).select_from(
+        w.join(
+            spans,
+            and_(
+                spans.c.seq == 0,
+                spans.c.received_at >= w.c.start,
+                spans.c.received_at < w.c.stop,
+            ),
+        )
+    )
+    found = _counted_by_area(conn, firsts)
+    totals = _counted(conn, select(w.c.idx, literal(None).label("key")).select_from(received))
+    per_window: dict[int, int] = {}
+    for (index, _, _), n in found.items():
+        per_window[index] = per_window.get(index, 0) + n
+    if all(per_window.get(index, 0) == n for (index, _), n in totals.items()):
+        out: dict[tuple[int, Any], int] = {}
+        for (index, k, area), n in found.items():
+            if areas is None or area in areas:
+                out[index, k] = out.get((index, k), 0) + n
+        return out
     first = spans.alias("first")
     state = {
         "area": func.coalesce(first.c.area, items.c.area),
@@ -139,14 +212,19 @@ def created_in(
         "channel": items.c.channel,
     }
     key = state[group_by] if group_by else literal(None)
-    statement = select(w.c.idx, key.label("key")).select_from(
-        w.join(
-            items, and_(items.c.created_at >= w.c.start, items.c.created_at < w.c.stop)
-        ).outerjoin(first, and_(first.c.item_id == items.c.id, first.c.seq == 0))
-    )
+    joined = received.outerjoin(first, and_(first.c.item_id == items.c.id, first.c.seq == 0))
+    statement = select(w.c.idx, key.label("key")).select_from(joined)
     if areas is not None:
         statement = statement.where(state["area"].in_(areas))
     return _counted(conn, statement)
+
+
+def _counted_by_area(conn: Connection, statement: Any) -> dict[tuple[int, Any, Any], int]:
+    """Rows of (idx, key, area) counted per triple."""
+    inner = statement.subquery()
+    columns = (inner.c.idx, inner.c.key, inner.c.area)
+    rows = conn.execute(select(*columns, func.count().label("n")).group_by(*columns))
+    return {(r.idx, r.key, r.area): r.n for r in rows}
 
 
 def resolved_in(
@@ -163,14 +241,12 @@ def resolved_in(
         "area": r.c.area,
         "tier": r.c.tier,
         "assignee": r.c.assignee,
-        "case_type": items.c.case_type,
-        "channel": items.c.channel,
+        "case_type": r.c.case_type,
+        "channel": r.c.channel,
     }
     key = state[group_by] if group_by else literal(None)
     statement = select(w.c.idx, key.label("key")).select_from(
-        w.join(r, and_(r.c.at >= w.c.start, r.c.at < w.c.stop)).join(
-            items, items.c.id == r.c.item_id
-        )
+        w.join(r, and_(r.c.at >= w.c.start, r.c.at < w.c.stop))
     )
     if areas is not None:
         statement = statement.where(r.c.area.in_(areas))
@@ -184,15 +260,85 @@ def backlog_at(
     group_by: str | None,
     areas: Sequence[str] | None,
 ) -> dict[tuple[int, Any], int]:
-    """The backlog at each instant, by group (as at that instant)."""
-    t = _rows(list(enumerate(instants)), ("idx", "t"))
+    """The backlog at each instant (in time order), by group (as at that instant).
+
+    The backlog at the first instant is counted from the spans containing it; from
+    one instant to the next, it gains the spans that start in between where the
+    grouping's backlog changes and loses those that end in between (`_CHANGES`):
+    a sweep that reads only the changes, not every span at every instant."""
+    if any(b < a for a, b in pairwise(instants)):
+        raise ValueError("instants must be in time order")
     key = _GROUP_COLUMNS[group_by] if group_by else literal(None)
-    statement = select(t.c.idx, key.label("key")).select_from(
-        t.join(spans, containing(conn, t.c.t)).join(items, items.c.id == spans.c.item_id)
+    start = (
+        select(key.label("key"), func.count().label("n"))
+        .where(containing(conn, instants[0]))
+        .group_by(key)
+    )
+    enter, leave = _CHANGES[group_by]
+    if areas is not None:
+        start = start.where(spans.c.area.in_(areas))
+        if group_by != "area":  # moving in or out of the areas seen changes it too
+            enter, leave = or_(enter, spans.c.area_in), or_(leave, spans.c.area_out)
+    running = {row.key: int(row.n) for row in conn.execute(start)}
+    delta: dict[int, dict[Any, int]] = {}
+    steps = list(pairwise(instants))
+    if steps:
+        w = _rows([(k + 1, a, b) for k, (a, b) in enumerate(steps)], ("idx", "after", "upto"))
+        for column, flag, sign in ((spans.c.start_at, enter, 1), (spans.c.end_at, leave, -1)):
+            inside = and_(flag, column > w.c.after, column <= w.c.upto)
+            statement = select(w.c.idx, key.label("key")).select_from(w.join(spans, inside))
+            if areas is not None:
+                statement = statement.where(spans.c.area.in_(areas))
+            for (index, k), n in _counted(conn, statement).items():
+                at = delta.setdefault(index, {})
+                at[k] = at.get(k, 0) + sign * n
+    out: dict[tuple[int, Any], int] = {}
+    for index in range(len(instants)):
+        for k, n in delta.get(index, {}).items():
+            running[k] = running.get(k, 0) + n
+        out.update({(index, k): n for k, n in running.items() if n})
+    return out
+
+
+def overdue_at(
+    conn: Connection, instants: Sequence[datetime], *, areas: Sequence[str] | None
+) -> tuple[dict[int, int], list[Any]]:
+    """Per instant (in time order), the items past their resolution due by the wall
+    clock (`overdue_from` <= t), by the same sweep as `backlog_at`; and the pieces
+    among them overdue only off hours (`overdue_off_hours`: start, end, calendar),
+    which the caller takes out at the instants their calendar is working."""
+    if any(b < a for a, b in pairwise(instants)):
+        raise ValueError("instants must be in time order")
+    first, last = _instant(instants[0]), _instant(instants[-1])
+    start = select(func.count()).where(containing(conn, instants[0]), spans.c.overdue_from <= first)
+    off_hours = select(spans.c.overdue_from, spans.c.end_at, spans.c.calendar).where(
+        spans.c.overdue_off_hours,
+        spans.c.overdue_from <= last,
+        or_(spans.c.end_at.is_(None), spans.c.end_at > first),
     )
     if areas is not None:
-        statement = statement.where(spans.c.area.in_(areas))
-    return _counted(conn, statement)
+        start = start.where(spans.c.area.in_(areas))
+        off_hours = off_hours.where(spans.c.area.in_(areas))
+    running = int(conn.scalar(start) or 0)
+    delta: dict[int, int] = {}
+    steps = list(pairwise(instants))
+    if steps:
+        w = _rows([(k + 1, a, b) for k, (a, b) in enumerate(steps)], ("idx", "after", "upto"))
+        has_piece = spans.c.overdue_from.is_not(None)
+        for column, sign in ((spans.c.overdue_from, 1), (spans.c.end_at, -1)):
+            inside = and_(has_piece, column > w.c.after, column <= w.c.upto)
+            statement = select(w.c.idx, literal(None).label("key")).select_from(
+                w.join(spans, inside)
+            )
+            if areas is not None:
+                statement = statement.where(spans.c.area.in_(areas))
+            for (index, _), n in _counted(conn, statement).items():
+                delta[index] = delta.get(index, 0) + sign * n
+    out = {}
+    for index in range(len(instants)):
+        running += delta.get(index, 0)
+        out[index] = running
+    return out, list(conn.execute(off_hours))
 
 
 def reasons_received(
@@ -254,21 +400,27 @@ def _resolution_key(group_by: str | None) -> Any:
         "area": r.c.area,
         "tier": r.c.tier,
         "assignee": r.c.assignee,
-        "case_type": items.c.case_type,
-        "channel": items.c.channel,
+        "case_type": r.c.case_type,
+        "channel": r.c.channel,
         "policy": rc.c.policy,
     }
     return keys[group_by] if group_by else literal(None)
 
 
-def _resolutions_in(start: datetime, end: datetime) -> Any:
+def _resolutions_in(
+    start: datetime, end: datetime, *, group_by: str | None, with_items: bool
+) -> Any:
+    """The resolutions in [start, end), with their items when asked and their
+    resolution clocks when grouped by policy."""
     r, rc = resolutions, _resolution_clock
-    return (
-        r.join(items, items.c.id == r.c.item_id).outerjoin(
+    joined: Any = r
+    if with_items:
+        joined = joined.join(items, items.c.id == r.c.item_id)
+    if group_by == "policy":
+        joined = joined.outerjoin(
             rc, and_(rc.c.item_id == r.c.item_id, rc.c.metric == "resolution")
-        ),
-        and_(r.c.at >= _instant(start), r.c.at < _instant(end)),
-    )
+        )
+    return joined, and_(r.c.at >= _instant(start), r.c.at < _instant(end))
 
 
 def resolution_figures(
@@ -282,9 +434,16 @@ def resolution_figures(
     top_tier: str | None,
 ) -> list[Any]:
     """Per group, over the resolutions in [start, end): counts and sums the rates
-    and means are made of (docs/indicators.md, "Service and quality")."""
-    r = resolutions
-    joined, when = _resolutions_in(start, end)
+    and means are made of (docs/indicators.md, "Service and quality").
+
+    SLA compliance (`sla_met` of `sla_counted`) is read from the same rows: a
+    resolution clock stopped in the window by a resolution (the item resolved or
+    closed now) is the clock of a definitive resolution in the window. An item is
+    resolved or closed now exactly when its last resolution was not reopened (closing
+    needs a resolved item, cancelling an open one), and its clock stopped then, at
+    the start of that resolved streak."""
+    r, rc = resolutions, _resolution_clock
+    joined, when = _resolutions_in(start, end, group_by="policy", with_items=True)
     definitive = ~r.c.reopened
     later = items.alias("later")
     repeated = (
@@ -313,6 +472,10 @@ def resolution_figures(
             func.sum(r.c.handling_s).label("handling_s"),
             func.sum(case((definitive, items.c.csat), else_=None)).label("csat_sum"),
             func.count(case((definitive, items.c.csat), else_=None)).label("csat_count"),
+            func.sum(case((definitive & (rc.c.state == "met"), 1), else_=0)).label("sla_met"),
+            func.sum(case((definitive & rc.c.item_id.is_not(None), 1), else_=0)).label(
+                "sla_counted"
+            ),
         )
         .select_from(joined)
         .where(when)
@@ -323,73 +486,71 @@ def resolution_figures(
     return list(conn.execute(statement))
 
 
-def resolution_durations(
+WHOLE = object()  # the key of the figures over every group together
+
+
+def resolution_spreads(
     conn: Connection,
     start: datetime,
     end: datetime,
     *,
     group_by: str | None,
     areas: Sequence[str] | None,
-) -> dict[Any, tuple[list[float], list[float]]]:
-    """Per group, the calendar and the business seconds from receipt to each
-    resolution in [start, end) (business: only where there is a resolution clock)."""
+) -> dict[Any, tuple[Spread, Spread]]:
+    """Per group and for the whole (key WHOLE), the spreads (mean, p50, p90) of the
+    calendar and the business seconds from receipt to each resolution in
+    [start, end) (business: only where there is a resolution clock).
+
+    PostgreSQL computes them (percentile_cont, grouping sets); elsewhere the
+    durations are read and `service_level.spread` computes the same."""
     r = resolutions
-    joined, when = _resolutions_in(start, end)
+    joined, when = _resolutions_in(start, end, group_by=group_by, with_items=False)
     key = _resolution_key(group_by)
-    statement = (
-        select(key.label("key"), seconds_between(conn, r.c.received_at, r.c.at), r.c.business_s)
-        .select_from(joined)
-        .where(when)
-    )
+    seconds = seconds_between(conn, r.c.received_at, r.c.at)
+    if conn.dialect.name == "postgresql":
+        ranks = literal([0.5, 0.9], ARRAY(Float()))
+
+        def three(value: Any, name: str) -> list[Any]:
+            return [
+                func.avg(value).label(f"{name}_mean"),
+                func.percentile_cont(ranks).within_group(value).label(f"{name}_p"),
+            ]
+
+        figures = (*three(seconds, "calendar"), *three(r.c.business_s, "business"))
+        if group_by is None:
+            statement = select(literal(1).label("whole"), *figures)
+        else:  # the groups and, with grouping(key) = 1, the whole
+            statement = select(
+                key.label("key"), func.grouping(key).label("whole"), *figures
+            ).group_by(func.grouping_sets(tuple_(key), tuple_()))
+        statement = statement.select_from(joined).where(when)
+        if areas is not None:
+            statement = statement.where(r.c.area.in_(areas))
+        out: dict[Any, tuple[Spread, Spread]] = {}
+        for row in conn.execute(statement):
+            out[WHOLE if row.whole else row.key] = (
+                _spread(row.calendar_mean, row.calendar_p),
+                _spread(row.business_mean, row.business_p),
+            )
+        return out
+    statement = select(key.label("key"), seconds, r.c.business_s).select_from(joined).where(when)
     if areas is not None:
         statement = statement.where(r.c.area.in_(areas))
-    out: dict[Any, tuple[list[float], list[float]]] = {}
-    for group, seconds, business in conn.execute(statement):
-        calendar, worked = out.setdefault(group, ([], []))
-        calendar.append(float(seconds))
-        if business is not None:
-            worked.append(float(business))
-    return out
+    found: dict[Any, tuple[list[float], list[float]]] = {WHOLE: ([], [])}
+    for group, calendar_s, business_s in conn.execute(statement):
+        for k in (group, WHOLE):
+            calendar, worked = found.setdefault(k, ([], []))
+            calendar.append(float(calendar_s))
+            if business_s is not None:
+                worked.append(float(business_s))
+    return {k: (spread(c), spread(b)) for k, (c, b) in found.items()}
 
 
-def sla_outcomes(
-    conn: Connection,
-    start: datetime,
-    end: datetime,
-    *,
-    group_by: str | None,
-    areas: Sequence[str] | None,
-) -> dict[Any, tuple[int, int]]:
-    """Per group, (met, counted) resolution clocks stopped in [start, end) by a
-    resolution (the item resolved or closed now; cancelled items do not count)."""
-    c = clocks
-    keys = {
-        "area": items.c.area,
-        "tier": items.c.tier,
-        "assignee": items.c.assignee,
-        "case_type": items.c.case_type,
-        "channel": items.c.channel,
-        "policy": c.c.policy,
-    }
-    key = keys[group_by] if group_by else literal(None)
-    statement = (
-        select(
-            key.label("key"),
-            func.sum(case((c.c.state == "met", 1), else_=0)).label("met"),
-            func.count().label("n"),
-        )
-        .select_from(c.join(items, items.c.id == c.c.item_id))
-        .where(
-            c.c.metric == "resolution",
-            c.c.stopped_at >= _instant(start),
-            c.c.stopped_at < _instant(end),
-            items.c.status.in_(("resolved", "closed")),
-        )
-        .group_by(key)
-    )
-    if areas is not None:
-        statement = statement.where(items.c.area.in_(areas))
-    return {row.key: (int(row.met), int(row.n)) for row in conn.execute(statement)}
+def _spread(mean: Any, ranks: Any) -> Spread:
+    if mean is None:
+        return spread(())
+    p50, p90 = ranks
+    return {"mean": float(mean), "p50": float(p50), "p90": float(p90)}
 
 
 def ola_outcomes(
@@ -438,61 +599,71 @@ def waits_on_areas(
     return {row.pending_area: (float(row.seconds), int(row.n)) for row in conn.execute(statement)}
 
 
-def escalations_by_tier(
+def escalations(
     conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
-) -> dict[str, tuple[int, int]]:
+) -> tuple[dict[str, tuple[int, int]], int]:
     """Per tier, (escalations out of it in [start, end), items at that tier at some
-    instant of [start, end))."""
-    before, after = spans.alias("before"), spans.alias("after")
+    instant of [start, end)); and the items open at some instant of it.
+
+    An escalation is a change of tier between two consecutive open spans of an item
+    (the tier left: the span's `prior_tier`), read from the spans flagged `tier_in`
+    (a change of tier, or a reopening: an escalation of a resolved item enters the
+    backlog again)."""
     out_of = (
-        select(before.c.tier, func.count().label("n"))
-        .select_from(
-            before.join(
-                after,
-                and_(after.c.item_id == before.c.item_id, after.c.seq == before.c.seq + 1),
-            )
-        )
+        select(spans.c.prior_tier.label("tier"), func.count().label("n"))
         .where(
-            after.c.tier != before.c.tier,
-            after.c.start_at >= _instant(start),
-            after.c.start_at < _instant(end),
+            spans.c.tier_in,
+            spans.c.prior_tier.is_not(None),
+            spans.c.prior_tier != spans.c.tier,
+            spans.c.start_at >= _instant(start),
+            spans.c.start_at < _instant(end),
         )
-        .group_by(before.c.tier)
-    )
-    present = (
-        select(spans.c.tier, func.count(func.distinct(spans.c.item_id)).label("n"))
-        .where(_overlapping(conn, start, end))
-        .group_by(spans.c.tier)
+        .group_by(spans.c.prior_tier)
     )
     if areas is not None:
-        out_of = out_of.where(before.c.area.in_(areas))
-        present = present.where(spans.c.area.in_(areas))
+        out_of = out_of.where(spans.c.prior_area.in_(areas))
     escalated = {row.tier: int(row.n) for row in conn.execute(out_of)}
-    return {row.tier: (escalated.get(row.tier, 0), int(row.n)) for row in conn.execute(present)}
+    # `tier_in` includes `enters`: the same rows give the items open in the window.
+    rows = _open_during(conn, start, end, spans.c.tier_in, areas, spans.c.tier).cte("open_during")
+    rows = rows.prefix_with("MATERIALIZED", dialect="postgresql")
+    present = union_all(
+        select(rows.c.key, func.count(func.distinct(rows.c.item_id)).label("n")).group_by(
+            rows.c.key
+        ),
+        select(literal(None).label("key"), func.count(func.distinct(rows.c.item_id))),
+    )
+    by_tier, items_open = {}, 0
+    for row in conn.execute(present):
+        if row.key is None:
+            items_open = int(row.n)
+        else:
+            by_tier[row.key] = (escalated.get(row.key, 0), int(row.n))
+    return by_tier, items_open
 
 
-def items_open_during(
-    conn: Connection, start: datetime, end: datetime, *, areas: Sequence[str] | None
-) -> int:
-    """Distinct items open at some instant of [start, end)."""
-    statement = select(func.count(func.distinct(spans.c.item_id))).where(
-        _overlapping(conn, start, end)
+def _open_during(
+    conn: Connection,
+    start: datetime,
+    end: datetime,
+    enter: Any,
+    areas: Sequence[str] | None,
+    key: Any,
+) -> Any:  # a UNION ALL of (key, item_id)
+    """(key, item_id) of the spans that put an item in the backlog (in a group) at
+    some instant of [start, end): those containing `start`, and those that start
+    later in it where it enters (flag `enter`; or the areas seen, with `areas`).
+    An item open in the window is open at `start` or entered after it, so these
+    are all of them without reading every span that overlaps the window."""
+    at_start = select(key.label("key"), spans.c.item_id).where(containing(conn, start))
+    if areas is not None:
+        enter = or_(enter, spans.c.area_in)
+    later = select(key.label("key"), spans.c.item_id).where(
+        enter, spans.c.start_at > _instant(start), spans.c.start_at < _instant(end)
     )
     if areas is not None:
-        statement = statement.where(spans.c.area.in_(areas))
-    return int(conn.scalar(statement) or 0)
-
-
-def _overlapping(conn: Connection, start: datetime, end: datetime) -> Any:
-    """Spans that overlap [start, end): on PostgreSQL by the GiST index."""
-    if conn.dialect.name == "postgresql":
-        during = func.tstzrange(spans.c.start_at, spans.c.end_at, literal("[)"))
-        window = func.tstzrange(_instant(start), _instant(end), literal("[)"))
-        return during.op("&&")(window)
-    return and_(
-        spans.c.start_at < _instant(end),
-        or_(spans.c.end_at.is_(None), spans.c.end_at > _instant(start)),
-    )
+        at_start = at_start.where(spans.c.area.in_(areas))
+        later = later.where(spans.c.area.in_(areas))
+    return union_all(at_start, later)
 
 
 def _within_days(conn: Connection, earlier: Any, later: Any, days: int) -> Any:

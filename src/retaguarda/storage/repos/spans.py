@@ -31,6 +31,7 @@ _INSTANTS = (
     "three_quarters_at",
     "at",
     "received_at",
+    "overdue_from",
 )
 
 
