@@ -207,11 +207,12 @@ def reuse(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         vacuum_analyze(db)
         refreshed["analyze_s"] = time.perf_counter() - t0
-    with db.engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM items")).scalar_one()
-        checks["statuses"] = dict(
-            conn.execute(text("SELECT status, count(*) FROM items GROUP BY status")).tuples().all()
-        )
+    checks.update(check_load(db))
+    n = checks["items"]
+    # The setup's figures, when this database was built by --setup-only here.
+    kept_path = harness.RESULTS / "reports-setup.json"
+    kept = orjson.loads(kept_path.read_bytes()) if kept_path.exists() else {}
+    setup = kept.get("setup") if kept.get("database") == args.reuse else None
     measured = measure(db, args.repeats, checks)
     results = {
         "command": " ".join(["python bench/reports.py", *(shlex.quote(a) for a in sys.argv[1:])]),
@@ -223,6 +224,7 @@ def reuse(args: argparse.Namespace) -> None:
         "month": MONTH.isoformat(),
         "mid": MID.isoformat(),
         "reused": args.reuse,
+        "setup": setup,
         "checks": checks,
         "refresh": refreshed,
         "sizes": table_sizes(db),
@@ -230,6 +232,8 @@ def reuse(args: argparse.Namespace) -> None:
         "loadavg_end": list(os.getloadavg()),
     }
     log(f"wrote {harness.write_results('reports-reuse', results)}")
+    if not args.no_docs:
+        log(f"updated {harness.write_section('reports', render(results))}")
 
 
 def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
@@ -243,7 +247,10 @@ def run(db: databases.Database, args: argparse.Namespace) -> dict[str, Any]:
     refreshed["analyze_s"] = time.perf_counter() - t0
     sizes = table_sizes(db)
     if args.setup_only:
-        log(f"set up; time the reports with --reuse {make_url(db.url).database}")
+        name = make_url(db.url).database
+        kept = {"database": name, "setup": setup, "checks": checks, "refresh": refreshed}
+        log(f"wrote {harness.write_results('reports-setup', kept)}")
+        log(f"set up; time the reports with --reuse {name}")
         raise SystemExit(0)
     measured = measure(db, args.repeats, checks)
     return {
@@ -1068,6 +1075,16 @@ def server_settings(db: databases.Database) -> dict[str, str]:
 
 def render(results: dict[str, Any]) -> str:
     s, c, r, m = results["setup"], results["checks"], results["refresh"], results["machine"]
+    refreshed = (
+        f"Derivation after the import (`services.sla_store.refresh_all`, every item, one"
+        f" transaction): {r['seconds']:.0f} s, {r['items_per_s']:,.0f} items/s"
+        f" ({r['events_per_s']:,.0f} events/s read; {r['spans']:,} spans,"
+        f" {r['resolutions']:,} resolutions and {r['clocks']:,} clocks written,"
+        f" {r['rows_per_s']:,.0f} rows/s); check: {c['refresh']}. VACUUM ANALYZE after it:"
+        f" {r['analyze_s']:.0f} s."
+        if r
+        else "The derived tables were not derived again in this run."
+    )
     b = results["baseline"]
     n = results["n"]
     per_item = c["events_per_item"]
@@ -1091,19 +1108,21 @@ def render(results: dict[str, Any]) -> str:
         " first; the data outgrows shared_buffers but sits in the OS page cache), runs"
         f" interleaved; median of {results['repeats']} (min{DASH}max).",
         "",
-        f"Setup: intake {s['intake_s']:.0f} s; histories ({s['events_written']:,} events"
-        f" played and COPied, final states by one UPDATE) {s['histories_s']:.0f} s; VACUUM"
-        f" ANALYZE {s['analyze_s']:.0f} s. At the end: {statuses}; the routing queue kept"
+        (
+            f"Setup: intake {s['intake_s']:.0f} s; histories ({s['events_written']:,} events"
+            f" played and COPied, final states by one UPDATE) {s['histories_s']:.0f} s; VACUUM"
+            f" ANALYZE {s['analyze_s']:.0f} s."
+            if s
+            else f"The database was set up earlier (`--setup-only`) and kept; this run"
+            f" (`--reuse`) migrated it to the code measured{' and derived it again' if r else ''}"
+            " (its setup was not timed here)."
+        )
+        + f" At the end: {statuses}; the routing queue kept"
         f" consistent ({c['routing_queue']['rows']:,} rows = items waiting for an agent)."
         f" Replay of {c['replayed']:,} sampled items (`replay.fold` == row): {c['replay']}."
         f" Database {sizes['database_bytes'] / 2**30:.1f} GiB.",
         "",
-        f"Derivation after the import (`services.sla_store.refresh_all`, every item, one"
-        f" transaction): {r['seconds']:.0f} s, {r['items_per_s']:,.0f} items/s"
-        f" ({r['events_per_s']:,.0f} events/s read; {r['spans']:,} spans,"
-        f" {r['resolutions']:,} resolutions and {r['clocks']:,} clocks written,"
-        f" {r['rows_per_s']:,.0f} rows/s); check: {c['refresh']}. VACUUM ANALYZE after it:"
-        f" {r['analyze_s']:.0f} s.",
+        refreshed,
         "",
         f"| report | seconds, median (min{DASH}max) | goal | answer |",
         "|---|---|---|---|",
