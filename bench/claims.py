@@ -374,7 +374,7 @@ def render(results: dict[str, Any]) -> str:
     lines = [
         "## Next-item claim (issue #4)",
         "",
-        f"Command: `{results['command']}` ({results['database']}). "
+        f"Command: `{results['command']}` (PostgreSQL {results['database']}). "
         f"{results['n']:,} items waiting, {s['backoffice_queue']:,} of them in the back-office "
         f"queue every claim draws from; runs of {results['seconds_per_run']:g} s, "
         f"{results['repeats']} per cell, app and bare SQL interleaved. App: "
