@@ -61,7 +61,7 @@ _CHANGES: dict[str | None, tuple[Any, Any]] = {
 
 # Report statements sort and hash up to a month of rows (distinct items, percentiles);
 # PostgreSQL's default work_mem (4 MB) sends them to disk.
-REPORT_WORK_MEM = "256MB"
+REPORT_WORK_MEM = "64MB"
 
 
 def tune(conn: Connection) -> None:
