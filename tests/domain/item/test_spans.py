@@ -47,6 +47,21 @@ def containing(found: Spans, item_id: int, t: datetime) -> list[int]:
     ]
 
 
+def around(
+    found: Spans, histories: dict[int, list[Event]], row: int
+) -> tuple[WorkItem | None, WorkItem | None]:
+    """The oracle's state of the span's item a microsecond before the span starts, and
+    at its end (None while it lasts)."""
+    item_id = int(found.item_id[row])
+    events = histories[item_id]
+    start = T0 + timedelta(microseconds=int(found.start[row]) - epoch_us(T0))
+    before = state_at(events, item_id, start - timedelta(microseconds=1))
+    if found.end[row] == NAT:
+        return before, None
+    end = T0 + timedelta(microseconds=int(found.end[row]) - epoch_us(T0))
+    return before, state_at(events, item_id, end)
+
+
 class TestAgainstFold:
     @settings(max_examples=300, deadline=None)
     @given(st.lists(one_history(), min_size=1, max_size=4), st.data())
@@ -95,18 +110,12 @@ class TestAgainstFold:
     ) -> None:
         histories = {k + 1: [created, *events] for k, (created, events, _) in enumerate(drawn)}
         found = open_spans(columns_of(histories))
-        tick = timedelta(microseconds=1)
         for row in range(len(found)):
-            item_id = int(found.item_id[row])
-            events = histories[item_id]
-            start = T0 + timedelta(microseconds=int(found.start[row]) - epoch_us(T0))
-            before = state_at(events, item_id, start - tick)
+            before, after = around(found, histories, row)
             assert found.enters[row] == (before is None or before.status not in OPEN)
             if found.end[row] == NAT:
                 assert found.left_to[row] == -1
                 continue
-            end = T0 + timedelta(microseconds=int(found.end[row]) - epoch_us(T0))
-            after = state_at(events, item_id, end)
             assert after is not None
             left = -1 if after.status in OPEN else STATUS_CODES[after.status]
             assert found.left_to[row] == left
@@ -121,21 +130,13 @@ class TestAgainstFold:
         histories = {k + 1: [created, *events] for k, (created, events, _) in enumerate(drawn)}
         found = open_spans(columns_of(histories))
         flags = grouping_changes(found)
-        tick = timedelta(microseconds=1)
         for row in range(len(found)):
-            item_id = int(found.item_id[row])
-            events = histories[item_id]
-            start = T0 + timedelta(microseconds=int(found.start[row]) - epoch_us(T0))
-            before = state_at(events, item_id, start - tick)
-            end = None
-            if found.end[row] != NAT:
-                end = T0 + timedelta(microseconds=int(found.end[row]) - epoch_us(T0))
-            after = state_at(events, item_id, end) if end is not None else None
+            before, after = around(found, histories, row)
             for name in ("area", "tier", "assignee"):
                 value = found.fields[name][row]
                 came = before is None or before.status not in OPEN
                 assert flags[f"{name}_in"][row] == (came or getattr(before, name) != value)
-                if end is None:
+                if found.end[row] == NAT:
                     assert not flags[f"{name}_out"][row]
                     continue
                 assert after is not None
