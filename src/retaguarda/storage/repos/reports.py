@@ -177,10 +177,10 @@ def created_in(
     if group_by in (None, "case_type", "channel") and areas is None:
         fixed = items.c[group_by] if group_by else literal(None)
         return _counted(conn, select(w.c.idx, fixed.label("key")).select_from(received))
-    # Every item has a first span starting at its receipt, but one that was never
-    # open for an instant (created and cancelled at once): read the first spans
-    # (index-only on PostgreSQL) and fall back to joining the items when the counts
-    # per window say one is missing.
+    # Every item has a first span (seq 0, carrying its receipt) but one that was never
+    # open for an instant (created and cancelled at once): read the first spans by
+    # their receipt (index-only on PostgreSQL) and fall back to joining the items when
+    # the counts per window say one is missing.
     first_key = _GROUP_COLUMNS[group_by] if group_by else literal(None)
     firsts = select(w.c.idx, first_key.label("key"), spans.c.area.label("area")).select_from(
         w.join(
