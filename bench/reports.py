@@ -824,6 +824,14 @@ def known_reports() -> list[Report]:
         Report("flow_day_area", "flow of the month per day by area", 2.0, flow("day", "area")),
         Report("flow_week", "flow of the month per week", 2.0, flow("week")),
         Report(
+            "series",
+            "backlog and overdue at each day's end of the month",
+            2.0,
+            lambda conn, now: reports.backlog_series(
+                conn, principal=P, instants=day_ends(now), now=now
+            ),
+        ),
+        Report(
             "pareto",
             "Pareto of the month",
             2.0,
@@ -844,10 +852,28 @@ def known_reports() -> list[Report]:
     ]
 
 
+def day_ends(now: datetime) -> list[datetime]:
+    """The last microsecond of each local day of the month (not after now), as the
+    daily and monthly reports ask `reports.backlog_series` for them."""
+    days = (END - START).days
+    ends = [
+        datetime.combine(MONTH + timedelta(days=k + 1), datetime.min.time(), ZONE)
+        - timedelta(microseconds=1)
+        for k in range(days)
+    ]
+    return [min(at, now) for at in ends]
+
+
 # Report modules looked at for reports beyond the known ones (other engineers add
 # KPIs and people reports there); a module that is absent is skipped.
 EXTRA_MODULES = ("reports", "quality", "people", "kpis", "service")
-KNOWN = {"reports.backlog", "reports.flow", "reports.pareto", "reports.frame"}
+KNOWN = {
+    "reports.backlog",
+    "reports.backlog_series",
+    "reports.flow",
+    "reports.pareto",
+    "reports.frame",
+}
 # What an extra report's parameters are given, by name.
 ARGUMENTS: dict[str, Callable[[datetime], Any]] = {
     "principal": lambda _: P,
@@ -1006,6 +1032,9 @@ def digest(name: str, answer: Any) -> dict[str, Any]:
     """A few figures of a report's answer, to see it computed something real."""
     if isinstance(answer, summaries.Summary):
         return {"tables": [t.key for t in answer.tables], "days": len(answer.days)}
+    if name == "series":  # (total, overdue) per day's end
+        total, overdue = answer[-1]
+        return {"days": len(answer), "total": total, "overdue": overdue}
     if not isinstance(answer, dict):
         return {"type": type(answer).__name__}
     out: dict[str, Any] = {}
