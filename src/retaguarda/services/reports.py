@@ -41,9 +41,7 @@ def backlog(
 
     The derived tables are brought up to date first (up to INLINE_REFRESH marked
     items; `pending` says how many are still waiting for the worker)."""
-    require_aware(at, field="at")
-    if at > now:
-        raise InvalidInput("at", f"{at.isoformat()} is in the future: the backlog is history")
+    _in_the_past(at, now)
     if group_by is not None and group_by not in definition.GROUPS:
         raise InvalidInput("group_by", f"must be one of {', '.join(definition.GROUPS)}")
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
@@ -90,9 +88,7 @@ def backlog_series(
     figures `backlog` gives at each, read by one sweep over the changes between them
     instead of one count per instant."""
     for at in instants:
-        require_aware(at, field="at")
-        if at > now:
-            raise InvalidInput("at", f"{at.isoformat()} is in the future: the backlog is history")
+        _in_the_past(at, now)
     if not instants:
         return []
     sla_store.refresh(conn, now=now, limit=sla_store.INLINE_REFRESH)
@@ -113,6 +109,13 @@ def backlog_series(
         working = sum(1 for calendar in inside if calendar not in closed)
         out.append((totals.get((index, None), 0), overdue[index] - working))
     return out
+
+
+def _in_the_past(at: datetime, now: datetime) -> None:
+    """An instant the backlog can be asked at: aware, and not after now."""
+    require_aware(at, field="at")
+    if at > now:
+        raise InvalidInput("at", f"{at.isoformat()} is in the future: the backlog is history")
 
 
 MAX_PERIODS = 400

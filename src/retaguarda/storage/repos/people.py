@@ -1,6 +1,6 @@
 """Set-based reads for the people report: agents' presence changes, in-progress work
-and planned absences over a window as columns of epoch seconds, and their handled
-and resolved items counted by the database (the arithmetic: domain/kpi/workforce.py).
+(with its items) and planned absences over a window as columns of epoch seconds, and
+the items they resolved (the arithmetic: domain/kpi/workforce.py).
 
 Every function takes `agents`: the agent keys to read, or None for every agent."""
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     union_all,
 )
@@ -260,31 +261,75 @@ def backlog_at(
     group_by: str | None,
     areas: Sequence[str] | None,
 ) -> dict[tuple[int, Any], int]:
-    """The backlog at each instant (in time order), by group (as at that instant).
+    """The backlog at each instant (in time order), by group (as at that instant):
+    `_sweep` over the spans flagged where the grouping's backlog changes (`_CHANGES`)."""
+    key = _GROUP_COLUMNS[group_by] if group_by else literal(None)
+    enter, leave = _CHANGES[group_by]
+    if areas is not None and group_by != "area":
+        # Moving in or out of the areas seen changes it too.
+        enter, leave = or_(enter, spans.c.area_in), or_(leave, spans.c.area_out)
+    moves = ((spans.c.start_at, enter, 1), (spans.c.end_at, leave, -1))
+    return _sweep(conn, instants, key=key, at_first=true(), moves=moves, areas=areas)
 
-    The backlog at the first instant is counted from the spans containing it; from
-    one instant to the next, it gains the spans that start in between where the
-    grouping's backlog changes and loses those that end in between (`_CHANGES`):
-    a sweep that reads only the changes, not every span at every instant."""
+
+def overdue_at(
+    conn: Connection, instants: Sequence[datetime], *, areas: Sequence[str] | None
+) -> tuple[dict[int, int], list[Any]]:
+    """Per instant (in time order), the items past their resolution due by the wall
+    clock (`overdue_from` <= t), by a `_sweep` over the spans' overdue parts; and the
+    pieces among them overdue only off hours (`overdue_off_hours`: start, end,
+    calendar), which the caller takes out at the instants their calendar is working."""
+    first, last = _instant(instants[0]), _instant(instants[-1])
+    piece = spans.c.overdue_from.is_not(None)
+    moves = ((spans.c.overdue_from, piece, 1), (spans.c.end_at, piece, -1))
+    found = _sweep(
+        conn,
+        instants,
+        key=literal(None),
+        at_first=spans.c.overdue_from <= first,
+        moves=moves,
+        areas=areas,
+    )
+    off_hours = select(spans.c.overdue_from, spans.c.end_at, spans.c.calendar).where(
+        spans.c.overdue_off_hours,
+        spans.c.overdue_from <= last,
+        or_(spans.c.end_at.is_(None), spans.c.end_at > first),
+    )
+    if areas is not None:
+        off_hours = off_hours.where(spans.c.area.in_(areas))
+    counted = {index: found.get((index, None), 0) for index in range(len(instants))}
+    return counted, list(conn.execute(off_hours))
+
+
+def _sweep(
+    conn: Connection,
+    instants: Sequence[datetime],
+    *,
+    key: Any,
+    at_first: Any,
+    moves: Sequence[tuple[Any, Any, int]],
+    areas: Sequence[str] | None,
+) -> dict[tuple[int, Any], int]:
+    """Counts by `key` at each instant (in time order; zeros left out): the spans
+    containing the first instant (and meeting `at_first`), then, from one instant to
+    the next, + or - the spans whose `column` falls in between among those meeting
+    `flag`, for each (column, flag, sign) of `moves`. Reads only the changes, not
+    every span at every instant."""
     if any(b < a for a, b in pairwise(instants)):
         raise ValueError("instants must be in time order")
-    key = _GROUP_COLUMNS[group_by] if group_by else literal(None)
     start = (
         select(key.label("key"), func.count().label("n"))
-        .where(containing(conn, instants[0]))
+        .where(containing(conn, instants[0]), at_first)
         .group_by(key)
     )
-    enter, leave = _CHANGES[group_by]
     if areas is not None:
         start = start.where(spans.c.area.in_(areas))
-        if group_by != "area":  # moving in or out of the areas seen changes it too
-            enter, leave = or_(enter, spans.c.area_in), or_(leave, spans.c.area_out)
     running = {row.key: int(row.n) for row in conn.execute(start)}
     delta: dict[int, dict[Any, int]] = {}
     steps = list(pairwise(instants))
     if steps:
         w = _rows([(k + 1, a, b) for k, (a, b) in enumerate(steps)], ("idx", "after", "upto"))
-        for column, flag, sign in ((spans.c.start_at, enter, 1), (spans.c.end_at, leave, -1)):
+        for column, flag, sign in moves:
             inside = and_(flag, column > w.c.after, column <= w.c.upto)
             statement = select(w.c.idx, key.label("key")).select_from(w.join(spans, inside))
             if areas is not None:
@@ -298,47 +343,6 @@ def backlog_at(
             running[k] = running.get(k, 0) + n
         out.update({(index, k): n for k, n in running.items() if n})
     return out
-
-
-def overdue_at(
-    conn: Connection, instants: Sequence[datetime], *, areas: Sequence[str] | None
-) -> tuple[dict[int, int], list[Any]]:
-    """Per instant (in time order), the items past their resolution due by the wall
-    clock (`overdue_from` <= t), by the same sweep as `backlog_at`; and the pieces
-    among them overdue only off hours (`overdue_off_hours`: start, end, calendar),
-    which the caller takes out at the instants their calendar is working."""
-    if any(b < a for a, b in pairwise(instants)):
-        raise ValueError("instants must be in time order")
-    first, last = _instant(instants[0]), _instant(instants[-1])
-    start = select(func.count()).where(containing(conn, instants[0]), spans.c.overdue_from <= first)
-    off_hours = select(spans.c.overdue_from, spans.c.end_at, spans.c.calendar).where(
-        spans.c.overdue_off_hours,
-        spans.c.overdue_from <= last,
-        or_(spans.c.end_at.is_(None), spans.c.end_at > first),
-    )
-    if areas is not None:
-        start = start.where(spans.c.area.in_(areas))
-        off_hours = off_hours.where(spans.c.area.in_(areas))
-    running = int(conn.scalar(start) or 0)
-    delta: dict[int, int] = {}
-    steps = list(pairwise(instants))
-    if steps:
-        w = _rows([(k + 1, a, b) for k, (a, b) in enumerate(steps)], ("idx", "after", "upto"))
-        has_piece = spans.c.overdue_from.is_not(None)
-        for column, sign in ((spans.c.overdue_from, 1), (spans.c.end_at, -1)):
-            inside = and_(has_piece, column > w.c.after, column <= w.c.upto)
-            statement = select(w.c.idx, literal(None).label("key")).select_from(
-                w.join(spans, inside)
-            )
-            if areas is not None:
-                statement = statement.where(spans.c.area.in_(areas))
-            for (index, _), n in _counted(conn, statement).items():
-                delta[index] = delta.get(index, 0) + sign * n
-    out = {}
-    for index in range(len(instants)):
-        running += delta.get(index, 0)
-        out[index] = running
-    return out, list(conn.execute(off_hours))
 
 
 def reasons_received(
