@@ -13,6 +13,7 @@ from retaguarda.api import errors
 from retaguarda.api.router import router as api_router
 from retaguarda.settings import Settings
 from retaguarda.storage.db import make_engine
+from retaguarda.web import router as web
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     errors.install(app)
     app.include_router(api_router, prefix=settings.api_prefix)
+    web.mount(app, api_prefixes=(settings.api_prefix, "/health"))
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,12 +1,14 @@
-"""API tokens: issue, authenticate, list, revoke."""
+"""API tokens (issue, authenticate, list, revoke), passwords and web sessions."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection
 
 from retaguarda.domain.access import Principal
@@ -14,9 +16,18 @@ from retaguarda.domain.catalog import User
 from retaguarda.domain.errors import InvalidInput, NotFound, Unauthenticated
 from retaguarda.storage.repos import account as account_repo
 from retaguarda.storage.repos import catalog as catalog_repo
-from retaguarda.storage.repos.account import TokenInfo
+from retaguarda.storage.repos.account import SessionInfo, TokenInfo
 
 TOKEN_PREFIX = "rtg_"
+MIN_PASSWORD = 8
+SESSION_LIFETIME = timedelta(hours=12)
+LANGUAGES = ("en", "pt-BR", "es")
+
+# argon2id with the library's defaults (RFC 9106 "low memory" profile).
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so that a wrong name costs the same
+# time as a wrong password (no user enumeration by timing).
+_DUMMY_HASH = _hasher.hash("retaguarda: no such user")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +91,72 @@ def principal_of(conn: Connection, name: str) -> Principal:
         if user.name == name:
             return Principal(name=user.name, role=user.role, agent=user.agent, areas=user.areas)
     raise NotFound(f"no user named {name!r}", field="user")
+
+
+def set_password(conn: Connection, *, user: str, password: str, now: datetime) -> None:
+    """Set `user`'s web password (stored as an argon2id hash); their sessions end."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("password", f"a password needs at least {MIN_PASSWORD} characters")
+    found = account_repo.credentials(conn, user)
+    if found is None:
+        raise NotFound(f"no user named {user!r}", field="user")
+    account_repo.set_password_hash(conn, user, _hasher.hash(password))
+    account_repo.end_sessions_of(conn, found.user_id, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A new sign-in: the cookie secret (shown once, stored hashed) and the CSRF secret."""
+
+    secret: str
+    csrf: str
+    principal: Principal
+    expires_at: datetime
+
+
+def sign_in(conn: Connection, *, user: str, password: str, now: datetime) -> WebSession:
+    """Open a web session for `user` if `password` is theirs, else Unauthenticated."""
+    found = account_repo.credentials(conn, user)
+    stored = found.password_hash if found is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+        ok = found is not None and stored is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or found is None:
+        raise Unauthenticated("wrong user name or password")
+    secret = secrets.token_urlsafe(32)
+    session = WebSession(
+        secret=secret,
+        csrf=secrets.token_urlsafe(32),
+        principal=found.principal,
+        expires_at=now + SESSION_LIFETIME,
+    )
+    account_repo.add_session(
+        conn,
+        user_id=found.user_id,
+        token_hash=hash_token(secret),
+        csrf=session.csrf,
+        now=now,
+        expires_at=session.expires_at,
+    )
+    return session
+
+
+def session(conn: Connection, secret: str, *, now: datetime) -> SessionInfo:
+    """The signed-in user behind a session cookie, or Unauthenticated."""
+    found = account_repo.session_by_hash(conn, hash_token(secret), now=now)
+    if found is None:
+        raise Unauthenticated("not signed in, or the session ended")
+    return found
+
+
+def sign_out(conn: Connection, secret: str, *, now: datetime) -> None:
+    account_repo.end_session(conn, hash_token(secret), now=now)
+
+
+def set_language(conn: Connection, *, user: str, language: str | None) -> None:
+    """Remember `user`'s language for the web pages (None: follow the browser)."""
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    account_repo.set_language(conn, user, language)

@@ -91,6 +91,24 @@ class UserRecord(Base):
     agent: Mapped[str | None] = mapped_column(ForeignKey("agents.key"))
     areas: Mapped[list[str]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # argon2id hash for the web sign-in (None: the user cannot sign in to the web pages).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Preferred language of the web pages (en, pt-BR, es); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(16))
+
+
+class WebSessionRecord(Base):
+    """A signed-in browser: the cookie carries a random secret, stored here hashed."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The synchronizer token every form of this session must send back.
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class TokenRecord(Base):

@@ -1,18 +1,20 @@
-"""Users and API tokens."""
+"""Users, API tokens and web sessions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from retaguarda.domain.access import Principal
 from retaguarda.domain.catalog import Role
-from retaguarda.storage.records import TokenRecord, UserRecord, table_of
+from retaguarda.storage.records import TokenRecord, UserRecord, WebSessionRecord, table_of
 
 users = table_of(UserRecord)
 tokens = table_of(TokenRecord)
+sessions = table_of(WebSessionRecord)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +42,7 @@ _PRINCIPAL_BY_TOKEN = (
 def principal_by_token_hash(conn: Connection, token_hash: str) -> Principal | None:
     """The user behind a live (not revoked) token."""
     row = conn.execute(_PRINCIPAL_BY_TOKEN, {"token_hash": token_hash}).one_or_none()
-    if row is None:
-        return None
-    return Principal(name=row.name, role=Role(row.role), agent=row.agent, areas=tuple(row.areas))
+    return None if row is None else _principal(row)
 
 
 def add_token(
@@ -86,4 +86,117 @@ def revoke(conn: Connection, *, token_id: int | None, prefix: str | None, now: d
         stmt = stmt.where(tokens.c.id == token_id)
     if prefix is not None:
         stmt = stmt.where(tokens.c.prefix == prefix)
+    return conn.execute(stmt).rowcount
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What signing in needs to know about a user."""
+
+    user_id: int
+    principal: Principal
+    password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A live web session: who, the CSRF secret of its forms, the preferred language."""
+
+    principal: Principal
+    csrf: str
+    language: str | None
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(name=row.name, role=Role(row.role), agent=row.agent, areas=tuple(row.areas))
+
+
+def credentials(conn: Connection, name: str) -> Credentials | None:
+    row = conn.execute(
+        select(
+            users.c.id,
+            users.c.name,
+            users.c.role,
+            users.c.agent,
+            users.c.areas,
+            users.c.password_hash,
+        ).where(users.c.name == name)
+    ).one_or_none()
+    if row is None:
+        return None
+    return Credentials(row.id, _principal(row), row.password_hash)
+
+
+def set_password_hash(conn: Connection, name: str, password_hash: str | None) -> int:
+    """Store a user's password hash; return how many users matched (0 or 1)."""
+    stmt = update(users).where(users.c.name == name).values(password_hash=password_hash)
+    return conn.execute(stmt).rowcount
+
+
+def set_language(conn: Connection, name: str, language: str | None) -> None:
+    conn.execute(update(users).where(users.c.name == name).values(language=language))
+
+
+def add_session(
+    conn: Connection,
+    *,
+    user_id: int,
+    token_hash: str,
+    csrf: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    conn.execute(
+        sessions.insert().values(
+            user_id=user_id,
+            token_hash=token_hash,
+            csrf=csrf,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+_SESSION_BY_HASH = (
+    select(
+        users.c.name,
+        users.c.role,
+        users.c.agent,
+        users.c.areas,
+        users.c.language,
+        sessions.c.csrf,
+    )
+    .join(sessions, sessions.c.user_id == users.c.id)
+    .where(
+        sessions.c.token_hash == bindparam("token_hash"),
+        sessions.c.ended_at.is_(None),
+        sessions.c.expires_at > bindparam("now"),
+    )
+)
+
+
+def session_by_hash(conn: Connection, token_hash: str, *, now: datetime) -> SessionInfo | None:
+    """The live (not ended, not expired) session behind a cookie secret's hash."""
+    row = conn.execute(_SESSION_BY_HASH, {"token_hash": token_hash, "now": now}).one_or_none()
+    if row is None:
+        return None
+    return SessionInfo(_principal(row), row.csrf, row.language)
+
+
+def end_session(conn: Connection, token_hash: str, *, now: datetime) -> None:
+    stmt = (
+        update(sessions)
+        .where(sessions.c.token_hash == token_hash, sessions.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    conn.execute(stmt)
+
+
+def end_sessions_of(conn: Connection, user_id: int, *, now: datetime) -> int:
+    """End every live session of a user (after a password change); return how many."""
+    stmt = (
+        update(sessions)
+        .where(sessions.c.user_id == user_id, sessions.c.ended_at.is_(None))
+        .values(ended_at=now)
+    )
     return conn.execute(stmt).rowcount

@@ -1,0 +1,1 @@
+"""The web pages: server-rendered HTML beside the API, calling the same services."""
