@@ -16,6 +16,7 @@ from retaguarda.domain.catalog import Role
 from retaguarda.services import account, demo
 from retaguarda.services.uow import unit_of_work
 from retaguarda.storage.db import make_engine
+from tests.builders import NOW
 
 runner = CliRunner()
 DB = Path("tmp/demo.db")
@@ -81,3 +82,17 @@ class TestDemo:
         fresh = run_demo("--reset", "--seed", "99")
         assert "generated" in fresh.output
         assert item_count() > 200
+
+    def test_prints_the_dashboard_url_and_a_login_that_signs_in(self):
+        result = run_demo()
+        assert "dashboard: http://127.0.0.1:8000/login?next=/dashboard" in result.output
+        found = re.findall(r"^  sign in as marta .*password: (\S+)$", result.output, re.MULTILINE)
+        assert len(found) == 1, result.output
+        engine = make_engine(f"sqlite:///{DB.resolve()}")
+        try:
+            with unit_of_work(engine) as conn:
+                for user in ("marta", "ana"):
+                    opened = account.sign_in(conn, user=user, password=found[0], now=NOW)
+                    assert opened.principal.name == user
+        finally:
+            engine.dispose()

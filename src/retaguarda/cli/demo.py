@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from pathlib import Path
 from typing import Annotated
@@ -65,14 +66,23 @@ def demo(
         with unit_of_work(engine) as conn:
             summary = demo_service.summarize(conn)
             issued = account.create_token(conn, user="admin", label="demo", now=clock.now())
+            # One fresh random password per run for every demo user: nothing to keep secret
+            # in the repository, and the printed login always works.
+            password = secrets.token_urlsafe(9)
+            for user in account.list_users(conn):
+                if user.role.value != "integration":
+                    account.set_password(conn, user=user.name, password=password, now=clock.now())
     _print_summary(summary)
     base = f"http://{host}:{port}"
+    typer.echo(f"dashboard: {base}/login?next=/dashboard")
+    typer.echo(f"  sign in as marta (supervisor) or ana (specialist), password: {password}")
     typer.echo(f"API docs: {base}{cfg.api_prefix}/docs")
     typer.echo(f"health:   {base}/health")
     typer.echo(f"admin token: {issued.secret}")
     if serve:
         # The server builds its own settings from the environment.
         os.environ["RETAGUARDA_DATABASE_URL"] = cfg.database_url
+        os.environ.setdefault("RETAGUARDA_TIMEZONE", getattr(demo_service.LOCAL, "key", "UTC"))
         serve_command.serve(host=host, port=port)
 
 
