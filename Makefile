@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell test "$$(id -u)" = 0 || echo sudo)
+
 .PHONY: demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml
@@ -15,7 +19,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/retaguarda demo
 
-test: $(STAMP) lint
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium \
+	  || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get update -q \
+	      && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium)
+
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 lint: $(STAMP)

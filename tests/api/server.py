@@ -24,10 +24,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(db_url: str, *, workers: int = 1) -> Iterator[str]:
+def running_server(
+    db_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Start `retaguarda serve` on a free port of 127.0.0.1; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "RETAGUARDA_DATABASE_URL": db_url}
+    env = {**os.environ, **(env or {}), "RETAGUARDA_DATABASE_URL": db_url}
     command = [str(CLI), "serve", "--port", str(port), "--log-level", "warning"]
     process = subprocess.Popen(
         [*command, "--workers", str(workers)],
