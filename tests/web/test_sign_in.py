@@ -182,3 +182,10 @@ def test_changing_my_password_asks_the_current_one(web: TestClient) -> None:
     )
     assert old.status_code == 401
     sign_in(web, "carla", "carla-2-password")
+
+
+def test_pages_say_their_server_side_time(web: TestClient) -> None:
+    sign_in(web, "ana")
+    timing = web.get("/account").headers["server-timing"]
+    assert timing.startswith("page;dur=")
+    assert 0 < float(timing.removeprefix("page;dur=")) < 60_000

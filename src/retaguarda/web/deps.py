@@ -10,6 +10,7 @@ cookie instead.
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ def login_url(next_path: str) -> str:
 
 
 async def get_web_caller(request: Request) -> WebCaller:
+    request.state.started = time.perf_counter()  # for the Server-Timing header of the page
     csrf_sent = request.headers.get("x-csrf-token")
     if request.method not in SAFE_METHODS and csrf_sent is None:
         content_type = request.headers.get("content-type", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,14 @@ class Page:
             **context,
         }
         body = environment.get_template(template).render(values)
-        return HTMLResponse(body, status_code=status_code)
+        response = HTMLResponse(body, status_code=status_code)
+        started = getattr(self.request.state, "started", None)
+        if started is not None:
+            # Server-side time of the page (data and render), for bench/web.py and the
+            # browser's developer tools.
+            elapsed = (time.perf_counter() - started) * 1000
+            response.headers["Server-Timing"] = f"page;dur={elapsed:.1f}"
+        return response
 
 
 # Words shown for values the domain names in English (msgids for the catalogs).
