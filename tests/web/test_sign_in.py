@@ -189,3 +189,11 @@ def test_pages_say_their_server_side_time(web: TestClient) -> None:
     timing = web.get("/account").headers["server-timing"]
     assert timing.startswith("page;dur=")
     assert 0 < float(timing.removeprefix("page;dur=")) < 60_000
+
+
+def test_pages_carry_the_security_headers(web: TestClient) -> None:
+    page = web.get("/login")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
