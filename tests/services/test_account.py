@@ -175,3 +175,11 @@ class TestList:
         with engine.connect() as conn:
             assert [t.id for t in account.list_tokens(conn, user="ana")] == [ana.id]
             assert account.list_tokens(conn, user="sofia") == []
+
+
+class TestPasswords:
+    def test_users_with_password_names_only_those_with_one(self, engine: Engine) -> None:
+        with unit_of_work(engine) as conn:
+            assert account.users_with_password(conn) == set()
+            account.set_password(conn, user="ana", password="long-enough", now=NOW)
+            assert account.users_with_password(conn) == {"ana"}

@@ -362,3 +362,37 @@ class TestAllOrNothing:
             ("users", "zeca", "created"),
         ]
         assert apply(engine, fixed) == []
+
+
+class TestCheck:
+    def test_reports_the_changes_apply_would_make_and_writes_nothing(self, engine: Engine) -> None:
+        seed(engine)
+        before = export(engine)
+        text = yaml.safe_dump(
+            {"areas": [{"key": "legal", "name": "Legal"}], "routing": {"default": "fifo"}}
+        )
+
+        with unit_of_work(engine) as conn:
+            would = config.check(conn, text, source="office.yaml")
+
+        assert export(engine) == before
+        assert would == [
+            Change("areas", "legal", "created"),
+            Change("routing", "routing", "created"),
+        ]
+        assert apply(engine, text) == would
+
+    def test_raises_what_apply_raises(self, engine: Engine) -> None:
+        seed(engine)
+        text = yaml.safe_dump(
+            {"case_types": [{"key": "x", "name": "X", "area": "nowhere", "tier": "backoffice_l1"}]}
+        )
+        with unit_of_work(engine) as conn, pytest.raises(InvalidConfig) as caught:
+            config.check(conn, text, source="office.yaml")
+        assert [p.path for p in caught.value.problems] == ["case_types[0].area"]
+
+    def test_catalog_is_the_stored_one(self, engine: Engine) -> None:
+        seed(engine)
+        with engine.connect() as conn:
+            found = config.catalog(conn)
+        assert found == load(engine)

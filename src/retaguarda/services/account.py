@@ -93,6 +93,11 @@ def principal_of(conn: Connection, name: str) -> Principal:
     raise NotFound(f"no user named {name!r}", field="user")
 
 
+def users_with_password(conn: Connection) -> set[str]:
+    """The names of the users who may sign in to the web pages (a password is set)."""
+    return account_repo.names_with_password(conn)
+
+
 def set_password(conn: Connection, *, user: str, password: str, now: datetime) -> None:
     """Set `user`'s web password (stored as an argon2id hash); their sessions end."""
     if len(password) < MIN_PASSWORD:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,9 +21,9 @@ from retaguarda.domain.catalog import (
     Problem,
     Role,
     User,
-    check,
     merge,
 )
+from retaguarda.domain.catalog import check as check_catalog
 from retaguarda.domain.errors import DomainError
 from retaguarda.domain.item import escalation, repeat
 from retaguarda.domain.kpi import settings as report_settings
@@ -203,11 +203,56 @@ def _problem(error: Any) -> Problem:
     return Problem(path or "(document)", message)
 
 
+def catalog(conn: Connection) -> Catalog:
+    """The configured catalog (areas, tiers, skills, case types, agents, users) as stored."""
+    return catalog_repo.load(conn)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What applying a checked file writes, and the changes it reports."""
+
+    catalog: Catalog
+    catalog_changes: list[Change]
+    sla: dict[str, Any]
+    sla_changes: list[Change]
+    settings: dict[str, Any]  # only the sections whose stored document differs
+    settings_changes: list[Change]
+
+    @property
+    def changes(self) -> list[Change]:
+        return self.catalog_changes + self.sla_changes + self.settings_changes
+
+
+def check(conn: Connection, text: str, *, source: str) -> list[Change]:
+    """The changes applying `text` would make, writing nothing (InvalidConfig as in apply)."""
+    return _plan(conn, text, source=source).changes
+
+
 def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Change]:
     """Create or update what the file declares; return the changes (none the second time)."""
+    plan = _plan(conn, text, source=source)
+    if plan.catalog_changes:
+        catalog_repo.save(conn, plan.catalog, now=now)
+    if plan.sla_changes:
+        sla_repo.add_version(conn, plan.sla, applied_at=now, source=source)
+        # Every open item's stored clocks are now stale: recomputed in bulk by the
+        # next refresh (the worker, or the first risk list asked for).
+        sla_repo.mark_open_items(conn)
+    for section, document in plan.settings.items():
+        settings_repo.put(conn, section, document, now=now)
+    everything = plan.changes
+    if any(c.section in RANKING_SECTIONS for c in everything):
+        # Queued items keep their order until the worker ranks them again.
+        routing_repo.mark_stale(conn)
+    return everything
+
+
+def _plan(conn: Connection, text: str, *, source: str) -> _Plan:
+    """Check `text` against what is stored (every problem at once) and merge it."""
     incoming, sla_incoming, settings_incoming = _parse(text, source=source)
     current = catalog_repo.load(conn)
-    problems = check(incoming, existing=current)
+    problems = check_catalog(incoming, existing=current)
     merged, changes = merge(current, incoming)
     stored = sla_repo.latest(conn)
     sla_current = stored[1] if stored else sla_document.empty()
@@ -225,26 +270,22 @@ def apply(conn: Connection, text: str, *, source: str, now: datetime) -> list[Ch
         problems += SETTINGS[section](document, merged)
     if problems:
         raise InvalidConfig(source, problems)
-    if changes:
-        catalog_repo.save(conn, merged, now=now)
-    sla_changes = _sla_changes(sla_current, sla_merged)
-    if sla_changes:
-        sla_repo.add_version(conn, sla_merged, applied_at=now, source=source)
-        # Every open item's stored clocks are now stale: recomputed in bulk by the
-        # next refresh (the worker, or the first risk list asked for).
-        sla_repo.mark_open_items(conn)
     stored_settings = settings_repo.many(conn, list(settings_incoming))
+    settings: dict[str, Any] = {}
     settings_changes = []
     for section, document in settings_incoming.items():
         if stored_settings.get(section) != document:
-            settings_repo.put(conn, section, document, now=now)
+            settings[section] = document
             kind = "updated" if section in stored_settings else "created"
             settings_changes.append(Change(section, section, kind))
-    everything = changes + sla_changes + settings_changes
-    if any(c.section in RANKING_SECTIONS for c in everything):
-        # Queued items keep their order until the worker ranks them again.
-        routing_repo.mark_stale(conn)
-    return everything
+    return _Plan(
+        catalog=merged,
+        catalog_changes=changes,
+        sla=sla_merged,
+        sla_changes=_sla_changes(sla_current, sla_merged),
+        settings=settings,
+        settings_changes=settings_changes,
+    )
 
 
 def _sla_changes(current: dict[str, Any], merged: dict[str, Any]) -> list[Change]:

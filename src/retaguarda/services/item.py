@@ -30,6 +30,26 @@ class ItemPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The configured names an item is shown and acted on with: areas and case types
+    (key -> name) and the tier ladder, lowest first (what `escalate` climbs)."""
+
+    areas: dict[str, str]
+    case_types: dict[str, str]
+    ladder: tuple[str, ...]
+
+
+def vocabulary(conn: Connection) -> Vocabulary:
+    """Names and ladder for pages that show items and offer their actions (the web)."""
+    catalog = catalog_repo.load(conn)
+    return Vocabulary(
+        areas={a.key: a.name for a in catalog.areas},
+        case_types={c.key: c.name for c in catalog.case_types},
+        ladder=catalog.tiers,
+    )
+
+
 def get(conn: Connection, item_id: int, *, principal: access.Principal) -> WorkItem:
     """Return one item the caller may see (others are reported as not found)."""
     item = item_repo.get(conn, item_id)

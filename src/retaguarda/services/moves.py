@@ -84,6 +84,45 @@ def move(
     )
 
 
+MOVE_BY_ID_MAX = 500
+
+
+def move_items(
+    conn: Connection,
+    *,
+    item_ids: Sequence[int],
+    to: MoveTarget,
+    principal: access.Principal,
+    now: datetime,
+    note: str | None = None,
+) -> MoveResult:
+    """Move the items picked by id (a supervisor's checkboxes) to `to`, one event each,
+    skipping those a move leaves alone as `move` does; an id the caller may not see is
+    not found, and nothing moves."""
+    access.require_any_role(principal, MOVERS, what="moving items")
+    wanted = list(dict.fromkeys(item_ids))
+    if not wanted:
+        raise InvalidInput("item_ids", "pick at least one item")
+    if len(wanted) > MOVE_BY_ID_MAX:
+        raise InvalidInput("item_ids", f"at most {MOVE_BY_ID_MAX} items per request")
+    agent = _check_target(catalog_repo.load(conn), to, principal)
+    found = item_repo.many(conn, wanted)
+    for item_id in wanted:
+        item = found.get(item_id)
+        if item is None or not access.can_see(principal, item.area):
+            raise NotFound(f"item {item_id} not found", field="item_ids")
+    return _apply(
+        conn,
+        [found[i] for i in wanted],
+        to,
+        agent=agent,
+        actor=principal.name,
+        now=now,
+        note=note,
+        dry_run=False,
+    )
+
+
 def return_items(
     conn: Connection,
     key: str,

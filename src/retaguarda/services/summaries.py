@@ -16,6 +16,7 @@ from retaguarda.domain.kpi.tables import Column, Table, Unit
 from retaguarda.services import quality, reports
 
 TREND_DAYS = 14  # the daily report's trend: the day and the 13 before
+SPAN_DAYS = 366  # the longest run of days `span` reports on (one row per day)
 
 
 @dataclass
@@ -66,6 +67,27 @@ def monthly(
     )
 
 
+def span(
+    conn: Connection, first: date, last: date, *, principal: access.Principal, now: datetime
+) -> Summary:
+    """The report of any run of whole local days (the web page's from-to): its figures,
+    every day of it, the Pareto against the same number of days before."""
+    if last < first:
+        raise InvalidInput("to", f"{last.isoformat()} is before {first.isoformat()}")
+    if (last - first).days >= SPAN_DAYS:
+        raise InvalidInput("to", f"at most {SPAN_DAYS} days per report")
+    return _summary(
+        conn,
+        title=f"Report {first.isoformat()} to {last.isoformat()}",
+        first=first,
+        last=last,
+        trend_first=first,
+        principal=principal,
+        now=now,
+        interval="day",
+    )
+
+
 def _summary(
     conn: Connection,
     *,
@@ -75,6 +97,7 @@ def _summary(
     trend_first: date,
     principal: access.Principal,
     now: datetime,
+    interval: str | None = None,
 ) -> Summary:
     zone = reports.frame(conn).zone
     start = datetime.combine(first, time(0), zone)
@@ -86,7 +109,7 @@ def _summary(
         principal=principal,
         start=start,
         end=end,
-        interval="month" if first != last else "day",
+        interval=interval or ("month" if first != last else "day"),
         now=now,
     )
     # Days that have not begun have no figures yet: the trend stops at today.

@@ -127,6 +127,11 @@ def credentials(conn: Connection, name: str) -> Credentials | None:
     return Credentials(row.id, _principal(row), row.password_hash)
 
 
+def names_with_password(conn: Connection) -> set[str]:
+    """The users who have a web password (its hash is never read here)."""
+    return set(conn.scalars(select(users.c.name).where(users.c.password_hash.is_not(None))))
+
+
 def set_password_hash(conn: Connection, name: str, password_hash: str | None) -> int:
     """Store a user's password hash; return how many users matched (0 or 1)."""
     stmt = update(users).where(users.c.name == name).values(password_hash=password_hash)
