@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from retaguarda.asgi import create_app
-from retaguarda.services import account
 from retaguarda.services.uow import unit_of_work
 from retaguarda.settings import Settings
-from tests.builders import NOW, seed
+from retaguarda.storage.repos import account as account_repo
+from tests.builders import seed
 
 USERS = ("admin", "ana", "bruno", "carla", "sofia")
 
@@ -22,12 +24,22 @@ def password_of(user: str) -> str:
     return f"{user}-web-password"
 
 
+@cache
+def _hash_of(user: str) -> str:
+    return PasswordHasher().hash(password_of(user))
+
+
 def seed_web(engine: Engine) -> None:
-    """The example configuration, and a password for each seeded person."""
+    """The example configuration, and a password for each seeded person.
+
+    The argon2id hashes are made once per test process and stored as
+    `account.set_password` stores them (tested on its own): hashing five passwords
+    for every test cost about half a second each.
+    """
     seed(engine)
     with unit_of_work(engine) as conn:
         for user in USERS:
-            account.set_password(conn, user=user, password=password_of(user), now=NOW)
+            account_repo.set_password_hash(conn, user, _hash_of(user))
 
 
 @pytest.fixture

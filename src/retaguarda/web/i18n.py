@@ -129,6 +129,15 @@ class Formats:
             return "—"
         return format_currency(value, currency or "BRL", locale=self.locale)
 
+    def business_duration(self, seconds: float | int | None) -> str:
+        """`33 h 05 min`, `-40 min`: business time in hours, as a business day is not
+        24 hours long (`1 d 9 h` would read as calendar days)."""
+        if seconds is None:
+            return "\u2014"
+        sign = "\u2212" if seconds < 0 else ""  # minus sign
+        hours, minutes = divmod(int(abs(seconds)) // 60, 60)
+        return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
+
     def duration(self, seconds: float | int | dt.timedelta | None) -> str:
         """`2 h 05 min`, `-40 min`, `3 d 4 h` (business or calendar time alike)."""
         if seconds is None:

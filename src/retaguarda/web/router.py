@@ -8,12 +8,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from retaguarda.web import errors
-from retaguarda.web.routes import auth
+from retaguarda.web.routes import admin, auth, dashboard, reports, work
 
 STATIC = Path(__file__).parent / "static"
 
 router = APIRouter(include_in_schema=False)
 router.include_router(auth.router)
+router.include_router(work.router)
+router.include_router(dashboard.router)
+router.include_router(admin.router)
+router.include_router(reports.router)
 
 
 def mount(app: FastAPI, *, api_prefixes: tuple[str, ...]) -> None:
