@@ -83,3 +83,17 @@ def test_translations_keep_the_placeholders(language: str) -> None:
 def test_the_merged_catalog_translates(language: str) -> None:
     translated = i18n.translations(language).gettext("Sign in")
     assert translated == {"pt-BR": "Entrar", "es": "Iniciar sesión"}[language]
+
+
+@pytest.mark.parametrize("language", ["pt-BR", "es"])
+def test_each_msgid_is_translated_in_one_file_only(language: str) -> None:
+    """Shared words live in common.po: two files could translate one msgid two ways,
+    and which one wins would depend on the merge order."""
+    where: dict[str, list[str]] = {}
+    for path in sorted((i18n.LOCALE_DIR / i18n.LANGUAGES[language]).glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id:
+                    key = message.id[0] if isinstance(message.id, tuple) else message.id
+                    where.setdefault(key, []).append(path.name)
+    assert {msgid: files for msgid, files in where.items() if len(files) > 1} == {}
