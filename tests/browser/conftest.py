@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import Engine
 
 from tests.api.server import running_server
@@ -23,6 +30,10 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 DESKTOP = {"width": 1366, "height": 768}
 NARROW = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+# Waits of `expect(...)`: long enough for the dashboard's 10-second refresh on a busy
+# 2-core machine.
+expect.set_options(timeout=25_000)
 
 
 @pytest.fixture(scope="session")

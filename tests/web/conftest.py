@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from functools import cache
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from retaguarda import clock
 from retaguarda.asgi import create_app
+from retaguarda.domain.routing.eligibility import Presence
+from retaguarda.services import agent as agent_service
+from retaguarda.services import intake
+from retaguarda.services.intake import ItemInput
 from retaguarda.services.uow import unit_of_work
 from retaguarda.settings import Settings
 from retaguarda.storage.repos import account as account_repo
-from tests.builders import seed
+from tests.builders import ADMIN, CRM, seed
 
 USERS = ("admin", "ana", "bruno", "carla", "sofia")
 
@@ -75,3 +82,32 @@ def sign_in(client: TestClient, user: str, password: str | None = None) -> str:
     )
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/account").text)
+
+
+def take_in(
+    engine: Engine, ref: str, *, ago: timedelta = timedelta(minutes=5), **extra: Any
+) -> int:
+    """An item received `ago` (an invoice dispute of back office unless told otherwise)."""
+    body = {
+        "external_ref": ref,
+        "channel": "email",
+        "case_type": "invoice_dispute",
+        "subject": f"Dispute {ref}",
+        "customer": {"external_id": "CUST-1", "name": "Maria Silva"},
+        "amount": "189.90",
+        "created_at": clock.now() - ago,
+        **extra,
+    }
+    with unit_of_work(engine) as conn:
+        [result] = intake.intake(
+            conn, [ItemInput.model_validate(body)], principal=CRM, now=clock.now()
+        )
+    assert result.item_id is not None, result.error
+    return result.item_id
+
+
+def available(engine: Engine, agent: str = "ana") -> None:
+    with unit_of_work(engine) as conn:
+        agent_service.set_presence(
+            conn, agent, Presence.AVAILABLE, principal=ADMIN, now=clock.now()
+        )

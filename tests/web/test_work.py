@@ -17,13 +17,12 @@ from retaguarda.domain.item.events import Event
 from retaguarda.domain.item.model import Action, Status, WorkItem
 from retaguarda.domain.routing.eligibility import Presence
 from retaguarda.services import agent as agent_service
-from retaguarda.services import config, intake
+from retaguarda.services import config
 from retaguarda.services import item as item_service
-from retaguarda.services.intake import ItemInput
 from retaguarda.services.uow import unit_of_work
 from retaguarda.web.i18n import Formats
-from tests.builders import ADMIN, ANA, CRM, DATA, NOW
-from tests.web.conftest import sign_in
+from tests.builders import ADMIN, ANA, DATA, NOW
+from tests.web.conftest import available, sign_in, take_in
 
 
 @pytest.fixture(autouse=True)
@@ -34,38 +33,9 @@ def _sla(web: TestClient, engine: Engine) -> None:
         config.apply(conn, (DATA / "sla-config.yaml").read_text(), source="sla", now=NOW)
 
 
-def take_in(
-    engine: Engine, ref: str, *, ago: timedelta = timedelta(minutes=5), **extra: Any
-) -> int:
-    """An item received `ago` (an invoice dispute of back office unless told otherwise)."""
-    body = {
-        "external_ref": ref,
-        "channel": "email",
-        "case_type": "invoice_dispute",
-        "subject": f"Dispute {ref}",
-        "customer": {"external_id": "CUST-1", "name": "Maria Silva"},
-        "amount": "189.90",
-        "created_at": clock.now() - ago,
-        **extra,
-    }
-    with unit_of_work(engine) as conn:
-        [result] = intake.intake(
-            conn, [ItemInput.model_validate(body)], principal=CRM, now=clock.now()
-        )
-    assert result.item_id is not None, result.error
-    return result.item_id
-
-
 def admin_acts(engine: Engine, item_id: int, action: Action, **fields: Any) -> None:
     with unit_of_work(engine) as conn:
         item_service.act(conn, item_id, action=action, principal=ADMIN, now=clock.now(), **fields)
-
-
-def available(engine: Engine, agent: str = "ana") -> None:
-    with unit_of_work(engine) as conn:
-        agent_service.set_presence(
-            conn, agent, Presence.AVAILABLE, principal=ADMIN, now=clock.now()
-        )
 
 
 def stored(engine: Engine, item_id: int) -> tuple[WorkItem, list[Event]]:
