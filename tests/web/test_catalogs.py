@@ -97,3 +97,10 @@ def test_each_msgid_is_translated_in_one_file_only(language: str) -> None:
                     key = message.id[0] if isinstance(message.id, tuple) else message.id
                     where.setdefault(key, []).append(path.name)
     assert {msgid: files for msgid, files in where.items() if len(files) > 1} == {}
+
+
+@pytest.mark.parametrize("language", ["pt-BR", "es"])
+def test_no_translation_is_left_over(language: str) -> None:
+    """A msgid no page uses any more is dead weight that translators would keep up."""
+    used = extracted()
+    assert [msgid for msgid in catalog_entries(language) if msgid not in used] == []

@@ -198,11 +198,11 @@ class TestTheNumbers:
         # At the end of D-1: B3, B4 and F2 are open, none past its deadline yet
         # (5 and 10 business days).
         assert found["backlog-ages"][1:] == [
-            ["Under 1 day", "2"],  # B4 and F2, received on D-1
+            ["under 1 day", "2"],  # B4 and F2, received on D-1
             ["1 to 3 days", "1"],  # B3, received on D-2 at 09:00
             ["3 to 5 days", "0"],
             ["5 to 10 days", "0"],
-            ["10 days or more", "0"],
+            ["over 10 days", "0"],
         ]
         assert sum(int(row[1]) for row in found["backlog-shares"][1:]) == 3
         kpis = {row[0]: row[1] for row in found["kpi-table"][1:]}

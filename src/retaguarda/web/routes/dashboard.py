@@ -34,7 +34,6 @@ from retaguarda.domain.item.moves import (
     MoveTarget,
 )
 from retaguarda.domain.kpi.backlog import AGE_BUCKETS, NO_SLA, SHARE_BUCKETS
-from retaguarda.domain.routing.eligibility import Presence
 from retaguarda.services import item as item_service
 from retaguarda.services import moves as moves_service
 from retaguarda.services import people as people_service
@@ -45,6 +44,7 @@ from retaguarda.storage.repos.item import ItemFilter
 from retaguarda.web import svg
 from retaguarda.web.deps import WebDep
 from retaguarda.web.i18n import N_
+from retaguarda.web.labels import AGE_NAMES, METRIC_NAMES, PRESENCE_NAMES, SHARE_NAMES, STATUS_NAMES
 from retaguarda.web.templating import Page
 
 router = APIRouter(include_in_schema=False)
@@ -56,46 +56,10 @@ BACKLOG_ROWS = 50  # rows of the list the bulk move picks from
 REFRESH_SECONDS = 10
 
 # Words for values the domain names in English (msgids).
-AGE_NAMES = {
-    "0-1d": N_("under 1 day"),
-    "1-3d": N_("1 to 3 days"),
-    "3-5d": N_("3 to 5 days"),
-    "5-10d": N_("5 to 10 days"),
-    ">10d": N_("over 10 days"),
-}
-SHARE_NAMES = {
-    "<50%": N_("under 50% used"),
-    "50-75%": N_("50 to 75% used"),
-    "75-100%": N_("75 to 100% used"),
-    ">100%": N_("overdue"),
-    NO_SLA: N_("no SLA"),
-}
-METRIC_NAMES = {
-    "first_response": N_("first response"),
-    "resolution": N_("resolution"),
-    "ola": N_("OLA"),
-}
 STATE_NAMES = {  # (label msgid, badge class, symbol)
     "running": (N_("at risk"), "at_risk", "⚠"),
     "paused": (N_("at risk, paused"), "paused", "⏸"),
     "breached": (N_("overdue"), "breached", "✖"),
-}
-PRESENCE_NAMES = {  # (label msgid, badge class, symbol)
-    Presence.AVAILABLE: (N_("available"), "ok", "✓"),
-    Presence.BUSY: (N_("busy"), "warn", "●"),
-    Presence.AWAY: (N_("away"), "info", "◔"),
-    Presence.OFFLINE: (N_("offline"), "met", "○"),
-}
-STATUS_NAMES = {
-    Status.NEW: N_("new"),
-    Status.QUEUED: N_("queued"),
-    Status.ASSIGNED: N_("assigned"),
-    Status.IN_PROGRESS: N_("in progress"),
-    Status.PENDING_CUSTOMER: N_("pending on the customer"),
-    Status.PENDING_AREA: N_("pending on an area"),
-    Status.RESOLVED: N_("resolved"),
-    Status.CLOSED: N_("closed"),
-    Status.CANCELLED: N_("cancelled"),
 }
 SKIP_NAMES = {
     ALREADY_ASSIGNED: N_("already with that specialist"),

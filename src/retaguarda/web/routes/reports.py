@@ -36,6 +36,7 @@ from retaguarda.services import quality, reports, summaries
 from retaguarda.web import svg
 from retaguarda.web.deps import WebDep
 from retaguarda.web.i18n import N_
+from retaguarda.web.labels import AGE_NAMES, SHARE_NAMES
 from retaguarda.web.templating import Page
 
 router = APIRouter(include_in_schema=False)
@@ -157,20 +158,6 @@ INDICATORS: dict[str, tuple[str, str]] = {
         N_("Customer satisfaction"),
         N_("Mean of the last score (1 to 5) of the items resolved for good in the period."),
     ),
-}
-AGE_LABELS: dict[str, str] = {
-    "0-1d": N_("Under 1 day"),
-    "1-3d": N_("1 to 3 days"),
-    "3-5d": N_("3 to 5 days"),
-    "5-10d": N_("5 to 10 days"),
-    ">10d": N_("10 days or more"),
-}
-SHARE_LABELS: dict[str, str] = {
-    "<50%": N_("Under half"),
-    "50-75%": N_("Half to three quarters"),
-    "75-100%": N_("Three quarters to all"),
-    ">100%": N_("Past the deadline"),
-    NO_SLA: N_("No SLA"),
 }
 # The summary tables (services/summaries.py) offered as CSV, and their names.
 TABLES: dict[str, str] = {
@@ -483,13 +470,13 @@ def _short(name: str) -> str:
 
 def _backlog_view(page: Page, found: dict[str, Any]) -> dict[str, Any]:
     by_age, by_sla = found["aging_by_age"], found["aging_by_sla"]
-    ages = [(page.gettext(label), by_age.get(key, 0)) for key, label in AGE_LABELS.items()]
-    shares = [(page.gettext(label), by_sla.get(key, 0)) for key, label in SHARE_LABELS.items()]
+    ages = [(page.gettext(label), by_age.get(key, 0)) for key, label in AGE_NAMES.items()]
+    shares = [(page.gettext(label), by_sla.get(key, 0)) for key, label in SHARE_NAMES.items()]
     # The SLA chart names its buckets by their bounds (the labels beside the bars are
     # narrow); the table under it says them in words.
     marks = [
         (key if key != NO_SLA else page.gettext("No SLA"), by_sla.get(key, 0))
-        for key in SHARE_LABELS
+        for key in SHARE_NAMES
     ]
     groups = [
         {
@@ -509,8 +496,8 @@ def _backlog_view(page: Page, found: dict[str, Any]) -> dict[str, Any]:
         "overdue": found["overdue"],
         "ages": ages,
         "shares": shares,
-        "age_names": [AGE_LABELS[name] for name, _ in AGE_BUCKETS],
-        "share_names": [SHARE_LABELS[name] for name in (*SHARE_BUCKETS, NO_SLA)],
+        "age_names": [AGE_NAMES[name] for name, _ in AGE_BUCKETS],
+        "share_names": [SHARE_NAMES[name] for name in (*SHARE_BUCKETS, NO_SLA)],
         "chart_ages": _counts_bars(page, ages, page.gettext("Backlog by age")),
         "chart_shares": _counts_bars(page, marks, page.gettext("Backlog by share of the SLA used")),
         "groups": groups[:MAX_ROWS],

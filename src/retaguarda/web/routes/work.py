@@ -38,6 +38,7 @@ from retaguarda.services import sla as sla_service
 from retaguarda.storage.repos.item import ItemFilter
 from retaguarda.web.deps import CsrfRefused, WebDep
 from retaguarda.web.i18n import N_
+from retaguarda.web.labels import METRIC_NAMES, PRESENCE_NAMES, STATUS_NAMES
 from retaguarda.web.templating import Page
 
 router = APIRouter(include_in_schema=False)
@@ -61,17 +62,6 @@ OFFERED = (
 )
 
 # Words for values the domain names in English.
-STATUS_NAMES = {
-    Status.NEW: N_("new"),
-    Status.QUEUED: N_("queued"),
-    Status.ASSIGNED: N_("assigned"),
-    Status.IN_PROGRESS: N_("in progress"),
-    Status.PENDING_CUSTOMER: N_("waiting on the customer"),
-    Status.PENDING_AREA: N_("waiting on another area"),
-    Status.RESOLVED: N_("resolved"),
-    Status.CLOSED: N_("closed"),
-    Status.CANCELLED: N_("cancelled"),
-}
 ACTION_NAMES = {
     Action.START: N_("Start"),
     Action.PEND_CUSTOMER: N_("Wait on the customer"),
@@ -97,12 +87,6 @@ CHANNEL_NAMES = {
     Channel.REGULATOR: N_("regulator"),
     Channel.OMBUDSMAN: N_("ombudsman"),
 }
-PRESENCE_NAMES = {
-    Presence.AVAILABLE: N_("available"),
-    Presence.BUSY: N_("busy"),
-    Presence.AWAY: N_("away"),
-    Presence.OFFLINE: N_("offline"),
-}
 EVENT_NAMES = {
     "created": N_("received"),
     "queued": N_("queued"),
@@ -121,11 +105,6 @@ EVENT_NAMES = {
     "csat_recorded": N_("customer satisfaction recorded"),
     "sla_at_risk": N_("SLA at risk"),
     "sla_breached": N_("SLA breached"),
-}
-METRIC_NAMES = {
-    "first_response": N_("first response"),
-    "resolution": N_("resolution"),
-    "ola": N_("area agreement (OLA)"),
 }
 # What the changed fields of an event are called on the timeline.
 FIELD_NAMES = {
