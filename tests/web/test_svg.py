@@ -43,3 +43,18 @@ def test_lines_place_the_points_on_the_axis() -> None:
     assert points is not None
     # plot 44..632 wide (step 294), 26..184 high; axis top 100.
     assert points.group(1) == "44.0,184.0 338.0,105.0 632.0,26.0"
+
+
+@pytest.mark.parametrize(
+    ("peak", "ticks"),
+    [
+        (1, ["0", "1"]),  # a count of 1: no 0.25-item ticks
+        (7, ["0", "5", "10"]),  # top 10, step 10/4 = 2.5 -> 5
+        (20, ["0", "5", "10", "15", "20"]),
+        (0.3, ["0", "0.2", "0.4", "0.6"]),  # a rate: top 0.5, step 0.125 -> 0.2, 3 steps
+    ],
+)
+def test_axis_ticks_are_round_numbers(peak: float, ticks: list[str]) -> None:
+    chart = svg.columns(["a"], [("x", [peak])], title="t")
+    labels = re.findall(r'<text x="40" y="[\d.]+" text-anchor="end">([^<]+)</text>', chart)
+    assert labels == ticks

@@ -31,6 +31,17 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
+def _axis(peak: float) -> tuple[float, float]:
+    """(top, step) of a value axis: steps of 1, 2 or 5 times a power of ten, whole
+    numbers when the values are counts of at least one (no "0.2 items" tick)."""
+    top = _nice_max(peak)
+    step = _nice_max(top / 4)
+    if peak >= 1:
+        step = max(step, 1.0)
+    ticks = -(-top // step)  # ceiling
+    return ticks * step, step
+
+
 def _open(width: int, height: int, title: str) -> list[str]:
     label = escape(title)
     return [
@@ -41,7 +52,7 @@ def _open(width: int, height: int, title: str) -> list[str]:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.1f}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.3g}"
 
 
 def hbars(
@@ -84,9 +95,9 @@ def columns(
     """Grouped columns: one group per category, one column per series, with a legend."""
     left, bottom, top_pad = 44, 36, 26
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    peak = _nice_max(max((v for _, values in series for v in values), default=0))
+    peak, step = _axis(max((v for _, values in series for v in values), default=0))
     parts = _open(width, height, title)
-    parts += _y_axis(left, top_pad, plot_w, plot_h, peak)
+    parts += _y_axis(left, top_pad, plot_w, plot_h, peak, step)
     groups = max(len(categories), 1)
     group_w = plot_w / groups
     column_w = max(group_w * 0.8 / max(len(series), 1), 1)
@@ -123,14 +134,14 @@ def lines(
     """One polyline per series over the categories, with a legend."""
     left, bottom, top_pad = 44, 36, 26
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    peak = _nice_max(max((v for _, values in series for v in values), default=0))
+    peak, step = _axis(max((v for _, values in series for v in values), default=0))
     parts = _open(width, height, title)
-    parts += _y_axis(left, top_pad, plot_w, plot_h, peak)
+    parts += _y_axis(left, top_pad, plot_w, plot_h, peak, step)
     count = max(len(categories), 1)
-    step = plot_w / max(count - 1, 1)
+    x_step = plot_w / max(count - 1, 1)
     for s, (name, values) in enumerate(series):
         points = " ".join(
-            f"{left + i * step:.1f},{top_pad + plot_h - plot_h * max(v, 0) / peak:.1f}"
+            f"{left + i * x_step:.1f},{top_pad + plot_h - plot_h * max(v, 0) / peak:.1f}"
             for i, v in enumerate(values)
         )
         colour = PALETTE[s % len(PALETTE)]
@@ -142,20 +153,24 @@ def lines(
     every = max(1, count // 10)
     for i, category in enumerate(categories):
         if i % every == 0:
+            # The first and last labels hang inwards so the picture does not cut them.
+            anchor = "start" if i == 0 else "end" if i == count - 1 else "middle"
             parts.append(
-                f'<text x="{left + i * step:.1f}" y="{height - bottom + 14}" '
-                f'text-anchor="middle">{escape(category)}</text>'
+                f'<text x="{left + i * x_step:.1f}" y="{height - bottom + 14}" '
+                f'text-anchor="{anchor}">{escape(category)}</text>'
             )
     parts += _legend([name for name, _ in series], left, 14)
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _y_axis(left: int, top: int, width: float, height: float, peak: float) -> list[str]:
+def _y_axis(
+    left: int, top: int, width: float, height: float, peak: float, step: float
+) -> list[str]:
     parts = []
-    for tick in range(5):
-        value = peak * tick / 4
-        y = top + height - height * tick / 4
+    for tick in range(round(peak / step) + 1):
+        value = tick * step
+        y = top + height - height * value / peak
         parts += [
             f'<line x1="{left}" x2="{left + width:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="#d1d5db" stroke-width="1"/>',
