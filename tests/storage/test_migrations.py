@@ -97,7 +97,7 @@ class TestUpgrade:
 
         upgrade(fresh)
 
-        assert current(fresh) == head() == "0010"
+        assert current(fresh) == head() == "0011"
         assert user_tables(fresh) == TABLES
 
     def test_the_migrated_schema_matches_the_records_exactly(self, fresh: Engine) -> None:

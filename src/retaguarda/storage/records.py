@@ -245,6 +245,14 @@ class SlaClockRecord(Base):
         Index("ix_sla_clocks_item_id", "item_id"),
         Index("ix_sla_clocks_state_due_at", "state", "due_at"),
         Index("ix_sla_clocks_risk_at", "risk_at"),
+        # The risk lists' "recomputed after the instant asked about": for "now" none are,
+        # and without this index finding none walked every clock.
+        Index(
+            "ix_sla_clocks_open_computed_at",
+            "computed_at",
+            postgresql_where=text("stopped_at IS NULL"),
+            sqlite_where=text("stopped_at IS NULL"),
+        ),
     )
 
 
