@@ -8,6 +8,7 @@ columns, lines) are under 200 lines, render in microseconds, and need no asset.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
@@ -84,6 +85,35 @@ def hbars(
     return Markup("".join(parts))
 
 
+@dataclass
+class _Plot:
+    """The frame shared by columns and lines: the title, the value axis and its grid,
+    the plot area's place and size (the legend sits above it, the labels below)."""
+
+    parts: list[str]
+    left: int
+    top: int
+    width: float
+    height: float
+    peak: float
+
+    @classmethod
+    def of(
+        cls,
+        series: Sequence[tuple[str, Sequence[float]]],
+        *,
+        title: str,
+        width: int,
+        height: int,
+    ) -> _Plot:
+        left, bottom, top = 44, 36, 26
+        plot_w, plot_h = width - left - 8, height - bottom - top
+        peak, step = _axis(max((v for _, values in series for v in values), default=0))
+        parts = _open(width, height, title)
+        parts += _y_axis(left, top, plot_w, plot_h, peak, step)
+        return cls(parts, left, top, plot_w, plot_h, peak)
+
+
 def columns(
     categories: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
@@ -93,11 +123,9 @@ def columns(
     height: int = 220,
 ) -> Markup:
     """Grouped columns: one group per category, one column per series, with a legend."""
-    left, bottom, top_pad = 44, 36, 26
-    plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    peak, step = _axis(max((v for _, values in series for v in values), default=0))
-    parts = _open(width, height, title)
-    parts += _y_axis(left, top_pad, plot_w, plot_h, peak, step)
+    box = _Plot.of(series, title=title, width=width, height=height)
+    parts, left, top_pad, peak = box.parts, box.left, box.top, box.peak
+    plot_w, plot_h, bottom = box.width, box.height, height - box.top - box.height
     groups = max(len(categories), 1)
     group_w = plot_w / groups
     column_w = max(group_w * 0.8 / max(len(series), 1), 1)
@@ -132,11 +160,9 @@ def lines(
     height: int = 220,
 ) -> Markup:
     """One polyline per series over the categories, with a legend."""
-    left, bottom, top_pad = 44, 36, 26
-    plot_w, plot_h = width - left - 8, height - bottom - top_pad
-    peak, step = _axis(max((v for _, values in series for v in values), default=0))
-    parts = _open(width, height, title)
-    parts += _y_axis(left, top_pad, plot_w, plot_h, peak, step)
+    box = _Plot.of(series, title=title, width=width, height=height)
+    parts, left, top_pad, peak = box.parts, box.left, box.top, box.peak
+    plot_w, plot_h, bottom = box.width, box.height, height - box.top - box.height
     count = max(len(categories), 1)
     x_step = plot_w / max(count - 1, 1)
     for s, (name, values) in enumerate(series):
