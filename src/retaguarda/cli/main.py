@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 from typer.exceptions import TyperException
 
-from retaguarda.cli import config, db, demo, importer, report, serve, sla, tokens, users, worker
+from retaguarda.cli import (
+    config,
+    db,
+    demo,
+    forecast,
+    importer,
+    report,
+    serve,
+    sla,
+    tokens,
+    users,
+    worker,
+)
 from retaguarda.cli.common import console, fail
 
 app = typer.Typer(
@@ -25,6 +37,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(report.app, name="report")
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
+app.command("forecast")(forecast.forecast)
 
 
 def main() -> None:
